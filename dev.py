@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Set-up and run, on a machine that has only Python.
+
+    python3 dev.py demo     install, then start the identity provider on demo data
+    python3 dev.py test     install, then run the whole test suite (pytest arguments may follow)
+
+Everything goes into .venv beside this file; Debian packages the tests need are installed
+with apt-get when missing. Only the standard library is used here, since nothing else exists yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".installed"
+# Debian packages needed by the test suite, by the command they provide.
+APT_PACKAGES_FOR_TESTS: dict[str, str] = {}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    os.chdir(ROOT)
+    ensure_venv(with_dev=command == "test")
+    compile_translations()
+    if command == "demo":
+        return run_demo(rest)
+    ensure_apt_packages(APT_PACKAGES_FOR_TESTS)
+    return run_tests(rest)
+
+
+def ensure_venv(*, with_dev: bool) -> None:
+    if not PYTHON.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    extra = "[dev]" if with_dev else ""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    # A dev install also serves the demo; a change of pyproject.toml reinstalls.
+    if installed and installed[0] == digest and (not with_dev or "dev" in installed):
+        return
+    print("Installing the project and its dependencies into .venv ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f".{extra}"], check=True)
+    STAMP.write_text(f"{digest} {'dev' if with_dev else 'runtime'}")
+
+
+def compile_translations() -> None:
+    subprocess.run([str(BIN / "pybabel"), "compile", "-q", "-d", "idp/translations"], check=True)
+
+
+def ensure_apt_packages(packages: dict[str, str]) -> None:
+    missing = [pkg for command, pkg in packages.items() if shutil.which(command) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"Missing Debian packages {missing}: install them with apt-get (as root).")
+    print(f"Installing Debian packages {missing} ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def run_demo(args: list[str]) -> int:
+    env = {**os.environ, "IDP_CONFIG_FILE": str(ROOT / "config" / "demo.toml")}
+    try:
+        return subprocess.call([str(BIN / "idp"), "demo", "start", *args], env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def run_tests(args: list[str]) -> int:
+    return subprocess.call([str(PYTHON), "-m", "pytest", *args])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,105 @@
+"""The identity provider: a Flask application built by :func:`create_app`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from idp.accounts.passwords import PasswordHashing
+from idp.accounts.throttle import SignInThrottle
+from idp.clock import Clock, utc_now
+from idp.config import Environment, Settings, load_settings, resolve_secret_key
+from idp.extensions import babel, csrf, db, limiter, migrate
+from idp.mail.senders import MailSender, SmtpSender
+from idp.runtime import Runtime
+
+MIGRATIONS_DIR = __path__[0] + "/migrations"
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None,
+    *,
+    clock: Clock | None = None,
+    sender: MailSender | None = None,
+) -> Flask:
+    """Build the app: defaults, then ``config/idp.toml``, then ``IDP_*``, then ``test_config``."""
+    settings = load_settings(**(test_config or {}))
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    secret_key = resolve_secret_key(settings)
+    secure = settings.uses_https
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # `__Host-` cookies are bound to this host and path, never sent over plain HTTP.
+        SESSION_COOKIE_NAME="__Host-idp_session" if secure else "idp_session",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_absolute_timeout_seconds),
+        WTF_CSRF_TIME_LIMIT=None,  # the CSRF token lives as long as the session cookie
+        WTF_CSRF_SSL_STRICT=secure,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=False,
+        IDP_SETTINGS=settings,
+    )
+    if settings.trusted_proxy_count:
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+    runtime = Runtime(
+        settings=settings,
+        clock=clock or utc_now,
+        sender=sender or SmtpSender(settings),
+        hashing=PasswordHashing(settings),
+        throttle=SignInThrottle(settings),
+        code_key=Runtime.derive_code_key(secret_key),
+    )
+    app.extensions["idp.runtime"] = runtime
+
+    _init_extensions(app, settings)
+    _register_blueprints(app, settings)
+
+    from idp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    import idp.models  # noqa: F401  (registers every table on the metadata)
+    from idp.web.i18n import init_i18n
+    from idp.web.security import init_security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app, babel)
+    init_security(app, settings)
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from idp.accounts.views import bp as accounts_bp
+    from idp.home.views import bp as home_bp
+    from idp.mfa.views import bp as mfa_bp
+    from idp.web.errors import register_error_pages
+    from idp.web.session_loader import register_session_loader
+
+    register_session_loader(app)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(mfa_bp)
+    # The outbox shows every emailed code: it exists only in the demo profile, which itself
+    # refuses to run on anything but a loopback issuer (see idp.config.check_settings).
+    if settings.env is Environment.DEMO:
+        from idp.demo.views import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
+    register_error_pages(app)

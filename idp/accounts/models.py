@@ -1,0 +1,84 @@
+"""Accounts and their server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from idp.db_types import UTCDateTime
+from idp.enterprises.models import Enterprise
+from idp.extensions import db
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+class AccountRole(StrEnum):
+    AUTHORIZED_REPRESENTATIVE = "authorized_representative"
+    ESM = "esm"
+    USER = "user"
+
+
+class SessionStage(StrEnum):
+    # The password was right; the emailed code is still to be entered.
+    PENDING_CODE = "pending_code"
+    AUTHENTICATED = "authenticated"
+
+
+class Account(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_code: Mapped[str] = mapped_column(String(16), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=AccountStatus.ACTIVE)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while a temporary sign-in lock is in force, so its end can be audited.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32), default=AccountRole.USER)
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """A browser's sign-in session. The cookie carries a random token; only its hash is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Public session identifier (OIDC `sid`), distinct from the secret token.
+    sid: Mapped[str] = mapped_column(String(43), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    public_computer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    previous_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    amr: Mapped[str] = mapped_column(String(64), default="")
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.ended_at is None and self.stage == SessionStage.AUTHENTICATED

@@ -1,0 +1,289 @@
+"""Account services: creation, the password step of sign-in, password changes, unlock."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from idp.accounts.models import Account, AccountRole, AccountStatus, UserSession
+from idp.accounts.password_policy import check_password
+from idp.accounts.sessions import start_pending_session
+from idp.accounts.user_codes import generate_user_code, normalize_user_code
+from idp.audit.services import ClientInfo, record
+from idp.audit.tags import AuditAction, Outcome
+from idp.db_types import DbSession
+from idp.enterprises.models import Enterprise
+from idp.errors import AuthenticationFailedError, ThrottledError, ValidationError
+from idp.runtime import Runtime
+
+# Temporary passwords are read from a printed acknowledgement and typed once: 4 groups of
+# 4 characters from an alphabet without look-alikes, about 80 bits.
+_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """A created account and its temporary password, shown once and never stored in clear."""
+
+    account: Account
+    temporary_password: str
+
+
+def generate_temporary_password() -> str:
+    groups = ("".join(secrets.choice(_TEMP_ALPHABET) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
+
+
+def normalize_email(raw: str) -> str:
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError(_l("Enter a valid email address, such as name@example.com.")) from exc
+
+
+def create_account(
+    session: DbSession,
+    runtime: Runtime,
+    *,
+    enterprise: Enterprise,
+    display_name: str,
+    email: str,
+    role: AccountRole,
+    actor_id: int | None = None,
+    client: ClientInfo | None = None,
+) -> NewAccount:
+    """Create an account with a fresh user code and a temporary password to change at sign-in."""
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationError(_l("Enter the person's name."))
+    email = normalize_email(email)
+    user_code = _unused_user_code(session)
+    temporary_password = generate_temporary_password()
+    account = Account(
+        user_code=user_code,
+        display_name=display_name,
+        email=email,
+        password_hash=runtime.hashing.hash(temporary_password),
+        status=AccountStatus.ACTIVE,
+        must_change_password=True,
+        created_at=runtime.clock(),
+        enterprise_id=enterprise.id,
+        enterprise=enterprise,
+        role=role,
+    )
+    session.add(account)
+    session.flush()
+    record(
+        session,
+        runtime.clock,
+        AuditAction.ACCOUNT_CREATE,
+        client=client,
+        actor_id=actor_id,
+        subject_id=account.id,
+        enterprise_id=enterprise.id,
+        role=str(role),
+    )
+    return NewAccount(account, temporary_password)
+
+
+def _unused_user_code(session: DbSession) -> str:
+    while True:
+        code = generate_user_code()
+        if find_by_user_code(session, code) is None:
+            return code
+
+
+def find_by_user_code(session: DbSession, user_code: str) -> Account | None:
+    return session.scalars(
+        select(Account).where(Account.user_code == normalize_user_code(user_code))
+    ).one_or_none()
+
+
+def sign_in_with_password(
+    session: DbSession,
+    runtime: Runtime,
+    *,
+    user_code: str,
+    password: str,
+    public_computer: bool,
+    client: ClientInfo,
+) -> tuple[UserSession, str]:
+    """Step 1 of sign-in. Returns a pending session and its cookie token.
+
+    Raises :class:`ThrottledError` before any verification when the user code or the IP must
+    wait, and :class:`AuthenticationFailedError` for every other refusal, after the same argon2
+    work whether the account exists, is active, or not.
+    """
+    code = normalize_user_code(user_code)
+    ip = client.ip or "unknown"
+    throttle = runtime.throttle
+    account = find_by_user_code(session, code)
+    _release_expired_lock(session, runtime, account, client)
+
+    state = throttle.check(code, ip)
+    if not state.allowed:
+        record(
+            session,
+            runtime.clock,
+            AuditAction.SIGNIN_THROTTLED,
+            Outcome.DENIED,
+            client=client,
+            subject_id=account.id if account else None,
+            locked=state.locked,
+        )
+        raise ThrottledError(retry_at=state.retry_at or runtime.clock(), locked=state.locked)
+
+    password_ok = runtime.hashing.verify(account.password_hash if account else None, password)
+    if account is None or not password_ok or not account.is_active:
+        _record_failure(session, runtime, account, code, ip, client, password_ok)
+        raise AuthenticationFailedError()
+
+    if runtime.hashing.needs_rehash(account.password_hash):
+        account.password_hash = runtime.hashing.hash(password)
+        record(session, runtime.clock, AuditAction.ACCOUNT_PASSWORD_REHASH, subject_id=account.id)
+    record(
+        session,
+        runtime.clock,
+        AuditAction.SIGNIN_PASSWORD,
+        client=client,
+        actor_id=account.id,
+        subject_id=account.id,
+        enterprise_id=account.enterprise_id,
+    )
+    return start_pending_session(
+        session, runtime, account, public_computer=public_computer, client=client
+    )
+
+
+def _record_failure(
+    session: DbSession,
+    runtime: Runtime,
+    account: Account | None,
+    code: str,
+    ip: str,
+    client: ClientInfo,
+    password_ok: bool,
+) -> None:
+    if account is None:
+        reason = "unknown_user_code"
+    elif not password_ok:
+        reason = "wrong_password"
+    else:
+        reason = f"account_{account.status}"
+    outcome = runtime.throttle.record_failure(code, ip)
+    subject_id = account.id if account else None
+    enterprise_id = account.enterprise_id if account else None
+    record(
+        session,
+        runtime.clock,
+        AuditAction.SIGNIN_PASSWORD,
+        Outcome.FAILURE,
+        client=client,
+        subject_id=subject_id,
+        enterprise_id=enterprise_id,
+        reason=reason,
+    )
+    if outcome.account_locked:
+        if account is not None:
+            account.locked_until = outcome.state.retry_at
+        record(
+            session,
+            runtime.clock,
+            AuditAction.ACCOUNT_LOCK,
+            Outcome.DENIED,
+            client=client,
+            subject_id=subject_id,
+            enterprise_id=enterprise_id,
+            until=outcome.state.retry_at.isoformat() if outcome.state.retry_at else None,
+        )
+    if outcome.ip_locked:
+        record(session, runtime.clock, AuditAction.CLIENT_IP_LOCK, Outcome.DENIED, client=client)
+
+
+def _release_expired_lock(
+    session: DbSession, runtime: Runtime, account: Account | None, client: ClientInfo
+) -> None:
+    """Audit the end of a lock that ran its course (the counters expired on their own)."""
+    if account is None or account.locked_until is None:
+        return
+    if runtime.throttle.is_locked(account.user_code):
+        return
+    account.locked_until = None
+    record(
+        session,
+        runtime.clock,
+        AuditAction.ACCOUNT_UNLOCK,
+        client=client,
+        subject_id=account.id,
+        enterprise_id=account.enterprise_id,
+        reason="expired",
+    )
+
+
+def unlock_account(
+    session: DbSession,
+    runtime: Runtime,
+    account: Account,
+    *,
+    actor_id: int | None = None,
+    client: ClientInfo | None = None,
+) -> None:
+    """Lift a sign-in lock now and forget the failures; audited with who did it."""
+    runtime.throttle.unlock(account.user_code)
+    account.locked_until = None
+    record(
+        session,
+        runtime.clock,
+        AuditAction.ACCOUNT_UNLOCK,
+        client=client,
+        actor_id=actor_id,
+        subject_id=account.id,
+        enterprise_id=account.enterprise_id,
+        reason="administrator",
+    )
+
+
+def change_password(
+    session: DbSession,
+    runtime: Runtime,
+    account: Account,
+    *,
+    new_password: str,
+    current_password: str | None = None,
+    client: ClientInfo | None = None,
+) -> None:
+    """Set a new password after the policy checks; the current one is asked unless forced."""
+    if not account.must_change_password and not runtime.hashing.verify(
+        account.password_hash, current_password or ""
+    ):
+        raise ValidationError(_l("The current password is not right."), field="current_password")
+    settings = runtime.settings
+    try:
+        check_password(
+            new_password,
+            min_length=settings.password_min_length,
+            max_length=settings.password_max_length,
+            context=[account.user_code, account.email.split("@")[0], *account.display_name.split()],
+        )
+    except ValidationError as exc:
+        exc.details["field"] = "new_password"
+        raise
+    if runtime.hashing.verify(account.password_hash, new_password):
+        raise ValidationError(
+            _l("The new password must differ from the current one."), field="new_password"
+        )
+    account.password_hash = runtime.hashing.hash(new_password)
+    account.must_change_password = False
+    record(
+        session,
+        runtime.clock,
+        AuditAction.PASSWORD_CHANGE,
+        client=client,
+        actor_id=account.id,
+        subject_id=account.id,
+        enterprise_id=account.enterprise_id,
+    )

@@ -1,0 +1,130 @@
+"""Sign-in (password step), sign-out and password change pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from idp.accounts.forms import ChangePasswordForm, SignInForm, SignOutForm
+from idp.accounts.services import change_password, sign_in_with_password
+from idp.accounts.sessions import EndReason, end_session
+from idp.audit.services import record
+from idp.audit.tags import AuditAction, Outcome
+from idp.errors import AuthenticationFailedError, DeliveryError, ThrottledError, ValidationError
+from idp.extensions import db, limiter
+from idp.mfa.services import issue_code
+from idp.web.context import (
+    client_info,
+    current_session,
+    login_required,
+    runtime,
+    signed_in_session,
+)
+from idp.web.i18n import safe_next
+from idp.web.messages import throttled_message
+from idp.web.session_loader import clear_session_token, set_session_token
+
+bp = Blueprint("accounts", __name__)
+
+NEXT_KEY = "next"
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit("60/minute", methods=["POST"])
+def login() -> Response | str:
+    """Step 1: user code and password."""
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        rt, client = runtime(), client_info()
+        try:
+            user_session, token = sign_in_with_password(
+                db.session,
+                rt,
+                user_code=form.user_code.data or "",
+                password=form.password.data or "",
+                public_computer=bool(form.public_computer.data),
+                client=client,
+            )
+            issue_code(db.session, rt, user_session, client=client, first_of_sign_in=True)
+        except ThrottledError as exc:
+            # Either the password step was refused (its audit is kept) or the hourly cap on
+            # codes was reached (the pending session is dropped with its audit row).
+            if exc.details.get("scope") == "codes":
+                db.session.rollback()
+                record(db.session, rt.clock, AuditAction.MFA_CODE_SEND, Outcome.DENIED,
+                       client=client, reason="hourly_cap")
+            db.session.commit()
+            error = throttled_message(exc)
+        except AuthenticationFailedError:
+            db.session.commit()
+            error = _(
+                "The user code or the password is not right, or the account cannot be "
+                "used. Check them and try again."
+            )
+        except DeliveryError:
+            db.session.rollback()
+            record(
+                db.session,
+                rt.clock,
+                AuditAction.MFA_CODE_SEND,
+                Outcome.FAILURE,
+                client=client,
+                reason="delivery_failed",
+            )
+            db.session.commit()
+            error = _(
+                "We could not send the verification code by email. Nothing was changed; "
+                "please try again in a few minutes."
+            )
+        else:
+            db.session.commit()
+            next_url = safe_next(request.args.get("next"), "")
+            set_session_token(token, persistent=not form.public_computer.data)
+            if next_url:
+                session[NEXT_KEY] = next_url
+            return redirect(url_for("mfa.verify"))
+        form.password.data = ""
+    return render_template("accounts/login.html", form=form, error=error)
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"], endpoint="change_password")
+@login_required
+def change_password_page() -> Response | str:
+    """Choose a new password; forced after a temporary password."""
+    account = signed_in_session().account
+    forced = account.must_change_password
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(
+                db.session,
+                runtime(),
+                account,
+                new_password=form.new_password.data or "",
+                current_password=None if forced else form.current_password.data,
+                client=client_info(),
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            field = getattr(form, str(exc.details.get("field", "new_password")))
+            field.errors = [*field.errors, str(exc.message)]
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(safe_next(session.pop(NEXT_KEY, None), url_for("home.index")))
+    return render_template("accounts/change_password.html", form=form, forced=forced)
+
+
+@bp.post("/deconnexion")
+def logout() -> Response:
+    """End the server-side session and forget the cookie."""
+    form = SignOutForm()
+    user_session = current_session()
+    if form.validate_on_submit() and user_session is not None:
+        end_session(db.session, runtime(), user_session, EndReason.SIGN_OUT, client=client_info())
+        db.session.commit()
+    clear_session_token()
+    flash(_("You are signed out. Close the browser if you are on a public computer."), "success")
+    return redirect(url_for("accounts.login"))

@@ -1,0 +1,74 @@
+"""Recording audit events."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from idp.audit.models import AuditEvent
+from idp.audit.tags import AuditAction, Outcome
+from idp.clock import Clock
+from idp.db_types import DbSession
+
+# Keys whose values are secrets or personal secrets: never written to the audit trail,
+# whatever a caller passes.
+_SECRET_KEYS = frozenset(
+    {"password", "new_password", "code", "secret", "token", "temporary_password", "hash"}
+)
+_USER_AGENT_MAX = 512
+logger = logging.getLogger("idp.audit")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Where a request came from, captured by the view so services never read ``flask.request``."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def record(
+    session: DbSession,
+    clock: Clock,
+    action: AuditAction,
+    outcome: Outcome = Outcome.SUCCESS,
+    *,
+    client: ClientInfo | None = None,
+    actor_id: int | None = None,
+    subject_id: int | None = None,
+    enterprise_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the session (the caller's transaction commits it)."""
+    client = client or ClientInfo()
+    event = AuditEvent(
+        occurred_at=clock(),
+        actor_account_id=actor_id,
+        subject_account_id=subject_id,
+        enterprise_id=enterprise_id,
+        action=str(action),
+        outcome=str(outcome),
+        client_ip=client.ip,
+        user_agent=(client.user_agent or "")[:_USER_AGENT_MAX] or None,
+        details={k: v for k, v in details.items() if k not in _SECRET_KEYS},
+    )
+    session.add(event)
+    # The same facts go to the operational log (already free of secrets, see above).
+    logger.info(
+        "%s %s",
+        event.action,
+        event.outcome,
+        extra={
+            "audit": {
+                "action": event.action,
+                "outcome": event.outcome,
+                "actor": actor_id,
+                "subject": subject_id,
+                "enterprise": enterprise_id,
+                "client_ip": client.ip,
+                **event.details,
+            }
+        },
+    )
+    return event

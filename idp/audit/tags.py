@@ -1,0 +1,29 @@
+"""Audit action tags, shaped ``domain:subject:action``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    ENTERPRISE_CREATE = "enterprises:enterprise:create"
+    ACCOUNT_CREATE = "accounts:account:create"
+    ACCOUNT_LOCK = "accounts:account:lock"
+    ACCOUNT_UNLOCK = "accounts:account:unlock"
+    # S105: these are event names that contain the word "password", not passwords.
+    ACCOUNT_PASSWORD_REHASH = "accounts:password:rehash"  # noqa: S105
+    PASSWORD_CHANGE = "accounts:password:change"  # noqa: S105
+    SIGNIN_PASSWORD = "accounts:signin:password"  # noqa: S105
+    SIGNIN_THROTTLED = "accounts:signin:throttle"
+    SIGNIN_COMPLETE = "accounts:signin:complete"
+    CLIENT_IP_LOCK = "accounts:client_ip:lock"
+    SESSION_END = "accounts:session:end"
+    MFA_CODE_SEND = "mfa:code:send"
+    MFA_CODE_VERIFY = "mfa:code:verify"
+    MFA_CODE_VOID = "mfa:code:void"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"

@@ -1,0 +1,108 @@
+"""The ``idp`` command: Flask's group plus database, enterprise, account and demo commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from idp.accounts.models import AccountRole
+from idp.accounts.services import create_account, find_by_user_code, unlock_account
+from idp.enterprises.services import create_enterprise, find_by_neq, normalize_neq
+from idp.errors import IdpError
+from idp.extensions import db
+from idp.runtime import Runtime
+
+
+def _create_app() -> Flask:
+    from idp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """clicSÉQUR identity provider: administration commands."""
+
+
+def _runtime() -> Runtime:
+    runtime: Runtime = current_app.extensions["idp.runtime"]
+    return runtime
+
+
+@click.group("enterprise")
+def enterprise_group() -> None:
+    """Enterprises."""
+
+
+@enterprise_group.command("create")
+@click.option("--neq", required=True, help="Québec enterprise number, 10 digits.")
+@click.option("--name", "legal_name", required=True, help="Legal name.")
+@with_appcontext
+def enterprise_create(neq: str, legal_name: str) -> None:
+    """Register an enterprise."""
+    try:
+        enterprise = create_enterprise(db.session, _runtime().clock, neq=neq, legal_name=legal_name)
+    except IdpError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(f"Enterprise {enterprise.neq} « {enterprise.legal_name} » created.")
+
+
+@click.group("account")
+def account_group() -> None:
+    """Accounts."""
+
+
+@account_group.command("create")
+@click.option("--enterprise", "neq", required=True, help="NEQ of the enterprise.")
+@click.option("--name", "display_name", required=True, help="First and last name.")
+@click.option("--email", required=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in AccountRole]),
+    default=AccountRole.USER.value,
+    show_default=True,
+)
+@with_appcontext
+def account_create(neq: str, display_name: str, email: str, role: str) -> None:
+    """Create an account; prints its user code and temporary password, once."""
+    try:
+        enterprise = find_by_neq(db.session, normalize_neq(neq))
+        if enterprise is None:
+            raise click.ClickException(f"No enterprise has the NEQ {neq}.")
+        new = create_account(
+            db.session,
+            _runtime(),
+            enterprise=enterprise,
+            display_name=display_name,
+            email=email,
+            role=AccountRole(role),
+        )
+    except IdpError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(f"User code:          {new.account.user_code}")
+    click.echo(f"Temporary password: {new.temporary_password}")
+    click.echo("The temporary password is shown only now; it must be changed at first sign-in.")
+
+
+@account_group.command("unlock")
+@click.argument("user_code")
+@with_appcontext
+def account_unlock(user_code: str) -> None:
+    """Lift a temporary sign-in lock."""
+    account = find_by_user_code(db.session, user_code)
+    if account is None:
+        raise click.ClickException(f"No account has the user code {user_code}.")
+    unlock_account(db.session, _runtime(), account)
+    db.session.commit()
+    click.echo(f"Account {account.user_code} unlocked.")
+
+
+def register_commands(app: Flask) -> None:
+    from idp.demo.cli import demo_group
+
+    app.cli.add_command(enterprise_group)
+    app.cli.add_command(account_group)
+    app.cli.add_command(demo_group)

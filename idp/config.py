@@ -1,0 +1,267 @@
+"""Typed settings, in one place, each documented where it is defined.
+
+Precedence, lowest to highest: the defaults below, then the TOML file named by
+``IDP_CONFIG_FILE`` (default ``config/idp.toml``, optional), then ``IDP_*`` environment
+variables, then the overrides passed to :func:`idp.create_app` (tests).
+
+``docs/config.md`` lists every setting; a test keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import warnings
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = "config/idp.toml"
+# A secret key shorter than this is refused in production: 32 bytes is 256 bits of key.
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+    DEMO = "demo"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run safely; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the identity provider. Environment variables are ``IDP_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IDP_", extra="forbid", case_sensitive=False, frozen=True
+    )
+
+    env: Environment = Field(
+        Environment.DEVELOPMENT,
+        description="`production`, `development` or `demo`. Production refuses to start without "
+        "a real secret key and SMTP settings; demo only runs on a loopback issuer.",
+    )
+    issuer: str = Field(
+        "http://127.0.0.1:5000",
+        description="Public base URL of the provider (scheme, host, port, no trailing slash). "
+        "It is the OIDC `iss` and decides whether cookies are `Secure`.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs session cookies and CSRF tokens and keys the one-time code hashes. "
+        "At least 32 random bytes in production. Development generates one into the instance "
+        "folder and warns.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: SQLite file `idp.sqlite3` in the instance folder. "
+        "`postgresql://` URLs use the psycopg 3 driver.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL for rate-limit counters shared by workers. Unset: in-memory "
+        "counters (one process only).",
+    )
+    keys_dir: Path = Field(
+        PROJECT_ROOT / "keys",
+        description="Directory of signing keys (never in git).",
+    )
+    relying_parties_dir: Path = Field(
+        PROJECT_ROOT / "relying_parties",
+        description="Directory of relying-party registration files.",
+    )
+    instance_dir: Path = Field(
+        PROJECT_ROOT / "instance",
+        description="Writable folder for the SQLite database, the development secret and the "
+        "demo mail capture.",
+    )
+
+    smtp_host: str | None = Field(None, description="SMTP server for the emailed codes.")
+    smtp_port: int = Field(587, description="SMTP port (587 with STARTTLS, 465 with TLS).")
+    smtp_username: str | None = Field(None, description="SMTP user name, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(False, description="Connect with implicit TLS (port 465).")
+    smtp_timeout_seconds: float = Field(10.0, description="SMTP connect and command timeout.")
+    mail_from: str = Field(
+        "clicSEQUR <no-reply@idp.localhost>", description="`From` address of the emails sent."
+    )
+
+    mfa_code_ttl_seconds: int = Field(600, description="Validity of an emailed code.")
+    mfa_max_failed_attempts: int = Field(
+        5, description="Wrong entries after which a code is void and a new one must be requested."
+    )
+    mfa_resend_cooldown_seconds: int = Field(60, description="Wait between two codes.")
+    mfa_max_codes_per_hour: int = Field(5, description="Codes sent to one account per hour.")
+
+    session_idle_timeout_seconds: int = Field(1800, description="Idle timeout of a session.")
+    session_public_idle_timeout_seconds: int = Field(
+        600, description="Idle timeout when the person ticked « public computer »."
+    )
+    session_absolute_timeout_seconds: int = Field(
+        28800, description="A session ends this long after sign-in whatever the activity."
+    )
+    session_pending_timeout_seconds: int = Field(
+        900, description="Time allowed between the password step and the code step."
+    )
+
+    signin_account_delays: str = Field(
+        "3/minute;6/10 minutes",
+        description="Progressive delay per user code: failures allowed per window "
+        "(`limits` notation, `;`-separated). Past one, the person waits for the window.",
+    )
+    signin_account_lock_failures: str = Field(
+        "10/30 minutes",
+        description="Failures per user code that lock it for `signin_lock_seconds`.",
+    )
+    signin_ip_delays: str = Field(
+        "20/minute;60/10 minutes", description="Progressive delay per client IP."
+    )
+    signin_ip_lock_failures: str = Field(
+        "100/hour", description="Failures per client IP that lock that IP."
+    )
+    signin_lock_seconds: int = Field(1800, description="Length of a temporary lock.")
+
+    password_min_length: int = Field(12, description="Shortest password accepted (NIST 800-63B).")
+    password_max_length: int = Field(256, description="Longest password accepted.")
+    argon2_time_cost: int = Field(2, description="argon2id iterations (OWASP: 2).")
+    argon2_memory_cost_kib: int = Field(
+        19456, description="argon2id memory in KiB (OWASP: 19 MiB)."
+    )
+    argon2_parallelism: int = Field(1, description="argon2id lanes.")
+
+    trusted_proxy_count: int = Field(
+        0, description="Reverse proxies in front whose X-Forwarded-* headers are trusted."
+    )
+    default_locale: str = Field("fr", description="Language of pages before a person chooses.")
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(
+                "must be an absolute http(s) URL such as https://idp.example.gouv.qc.ca"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value.rstrip("/")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale_is_supported(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("IDP_CONFIG_FILE", PROJECT_ROOT / DEFAULT_CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_file),
+        )
+
+    @property
+    def uses_https(self) -> bool:
+        return self.issuer.startswith("https://")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver named for bare PostgreSQL URLs."""
+        url = self.database_url or f"sqlite:///{self.instance_dir / 'idp.sqlite3'}"
+        for bare in ("postgresql://", "postgres://"):
+            if url.startswith(bare):
+                return "postgresql+psycopg://" + url[len(bare) :]
+        return url
+
+    @property
+    def rate_limit_storage_uri(self) -> str:
+        return self.redis_url or "memory://"
+
+
+SUPPORTED_LOCALES = ("fr", "en")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from every source, then check that they are safe to run with."""
+    settings = Settings(**overrides)
+    check_settings(settings)
+    return settings
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse what cannot run safely; warn loudly about development shortcuts."""
+    if settings.env is Environment.PRODUCTION:
+        problems = []
+        key = settings.secret_key.get_secret_value() if settings.secret_key else ""
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(
+                f"IDP_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters"
+            )
+        if not settings.smtp_host:
+            problems.append("IDP_SMTP_HOST must name the SMTP server that sends the codes")
+        if not settings.uses_https:
+            problems.append("IDP_ISSUER must be an https:// URL")
+        if problems:
+            raise ConfigurationError("Production refuses to start: " + "; ".join(problems) + ".")
+    elif settings.env is Environment.DEMO:
+        host = urlsplit(settings.issuer).hostname or ""
+        if not _is_loopback(host):
+            # The demo shows every emailed code on a web page: it must never face a network.
+            raise ConfigurationError(
+                "IDP_ENV=demo shows the emailed codes on a page and only runs on a loopback "
+                f"issuer (127.0.0.1 or localhost), not {host!r}."
+            )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The secret key, or in development and demo a generated one kept in the instance folder."""
+    if settings.secret_key:
+        return settings.secret_key.get_secret_value()
+    path = settings.instance_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    warnings.warn(
+        f"IDP_SECRET_KEY is not set: using the development key in {path}. "
+        "Never run like this in production.",
+        DevelopmentSecretWarning,
+        stacklevel=2,
+    )
+    return path.read_text().strip()
+
+
+class DevelopmentSecretWarning(UserWarning):
+    """Raised as a warning when a generated development secret is in use."""

@@ -1,0 +1,77 @@
+"""``idp demo``: seed the demo data and start the provider with its mail capture."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from idp.config import Environment, Settings
+from idp.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from idp.extensions import db
+from idp.runtime import Runtime
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demonstration data and server."""
+
+
+@demo_group.command("seed")
+@with_appcontext
+def demo_seed() -> None:
+    """Create the demo enterprises and accounts (idempotent)."""
+    runtime: Runtime = current_app.extensions["idp.runtime"]
+    seed_demo(db.session, runtime)
+    db.session.commit()
+    click.echo("Demo data ready.")
+
+
+@demo_group.command("start")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo_start(host: str, port: int) -> None:
+    """Migrate, seed, start the mail capture and serve the provider until Ctrl-C."""
+    from werkzeug.serving import run_simple
+
+    from idp.demo.mailbox import start_capture
+
+    settings: Settings = current_app.config["IDP_SETTINGS"]
+    if settings.env is not Environment.DEMO:
+        raise click.ClickException("idp demo start needs IDP_ENV=demo (config/demo.toml sets it).")
+    upgrade()
+    runtime: Runtime = current_app.extensions["idp.runtime"]
+    seed_demo(db.session, runtime)
+    db.session.commit()
+    capture = start_capture(
+        settings.instance_dir / "demo-mail", settings.smtp_host or "127.0.0.1", settings.smtp_port
+    )
+    _print_welcome(settings)
+    try:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        run_simple(host, port, app, use_reloader=False, threaded=True)
+    finally:
+        capture.stop()
+        time.sleep(0.1)
+
+
+def _print_welcome(settings: Settings) -> None:
+    base = settings.issuer
+    lines = [
+        "",
+        "clicSÉQUR – Entreprises (démonstration / demo)",
+        f"  Identity provider:  {base}/connexion",
+        f"  Demo mailbox:       {base}/demo/courriels   (the emailed codes arrive here)",
+        "",
+        f"  Demo accounts (password for all: {DEMO_PASSWORD})",
+    ]
+    lines += [
+        f"    {a.user_code}  {a.display_name:<16} {a.role.value:<26} NEQ {a.neq}"
+        for a in DEMO_ACCOUNTS
+    ]
+    lines += ["", "  Stop with Ctrl-C.", ""]
+    click.echo("\n".join(lines))

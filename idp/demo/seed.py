@@ -1,0 +1,85 @@
+"""Deterministic demo data: an emitting company and a consulting firm, each with an ESM and users.
+
+Running it again changes nothing. User codes and the password are fixed so the README can list
+them; these accounts exist only in databases seeded for the demo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp.accounts.models import Account, AccountRole, AccountStatus
+from idp.accounts.services import find_by_user_code
+from idp.audit.services import record
+from idp.audit.tags import AuditAction
+from idp.db_types import DbSession
+from idp.enterprises.models import Enterprise
+from idp.enterprises.services import create_enterprise, find_by_neq
+from idp.runtime import Runtime
+
+# S105: the published password of the demo accounts, printed by `idp demo start`.
+DEMO_PASSWORD = "Fleuve-Erable-2026"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    user_code: str
+    display_name: str
+    email: str
+    role: AccountRole
+    neq: str
+
+
+_EMITTER, _CONSULTANT = "1143256789", "1170000002"
+_REP, _ESM, _USER = AccountRole.AUTHORIZED_REPRESENTATIVE, AccountRole.ESM, AccountRole.USER
+
+DEMO_ENTERPRISES = {
+    _EMITTER: "Aciérie Saint-Laurent inc.",
+    _CONSULTANT: "Conseils Verts Québec inc.",
+}
+
+DEMO_ACCOUNTS = (
+    DemoAccount("REPA-2347", "Louise Gagnon", "louise.gagnon@acierie.example", _REP, _EMITTER),
+    DemoAccount("ESMA-2345", "Marie Tremblay", "marie.tremblay@acierie.example", _ESM, _EMITTER),
+    DemoAccount("USRA-2346", "Jean Roy", "jean.roy@acierie.example", _USER, _EMITTER),
+    DemoAccount("ESMC-3456", "Sophie Côté", "sophie.cote@conseilsverts.example", _ESM, _CONSULTANT),
+    DemoAccount(
+        "CNST-3457", "Karim Haddad", "karim.haddad@conseilsverts.example", _USER, _CONSULTANT
+    ),
+)
+
+
+def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
+    """Create whatever of the demo data is missing; returns the demo accounts."""
+    enterprises: dict[str, Enterprise] = {}
+    for neq, name in DEMO_ENTERPRISES.items():
+        enterprises[neq] = find_by_neq(session, neq) or create_enterprise(
+            session, runtime.clock, neq=neq, legal_name=name
+        )
+    for demo in DEMO_ACCOUNTS:
+        if find_by_user_code(session, demo.user_code) is not None:
+            continue
+        account = Account(
+            user_code=demo.user_code,
+            display_name=demo.display_name,
+            email=demo.email,
+            password_hash=runtime.hashing.hash(DEMO_PASSWORD),
+            status=AccountStatus.ACTIVE,
+            must_change_password=False,
+            created_at=runtime.clock(),
+            enterprise=enterprises[demo.neq],
+            enterprise_id=enterprises[demo.neq].id,
+            role=demo.role,
+        )
+        session.add(account)
+        session.flush()
+        record(
+            session,
+            runtime.clock,
+            AuditAction.ACCOUNT_CREATE,
+            subject_id=account.id,
+            enterprise_id=account.enterprise_id,
+            role=str(demo.role),
+            source="demo_seed",
+        )
+    return list(DEMO_ACCOUNTS)

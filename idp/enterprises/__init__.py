@@ -1,0 +1,1 @@
+"""Enterprises, known by their Québec enterprise number (NEQ)."""

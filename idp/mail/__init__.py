@@ -1,0 +1,1 @@
+"""Sending email: the sender protocol and its SMTP implementation."""

@@ -1,0 +1,1 @@
+"""Emailed one-time codes: issue, send, verify, throttle."""

@@ -1,0 +1,28 @@
+"""The collaborators services need, built once per app and handed to them explicitly."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from idp.accounts.passwords import PasswordHashing
+from idp.accounts.throttle import SignInThrottle
+from idp.clock import Clock
+from idp.config import Settings
+from idp.mail.senders import MailSender
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    sender: MailSender
+    hashing: PasswordHashing
+    throttle: SignInThrottle
+    # Key of the one-time code HMACs, derived from the secret key so that a copy of the
+    # database alone cannot be used to test the 10^6 possible codes offline.
+    code_key: bytes
+
+    @staticmethod
+    def derive_code_key(secret_key: str) -> bytes:
+        return hashlib.sha256(b"idp one-time code key\x00" + secret_key.encode()).digest()

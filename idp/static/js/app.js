@@ -1,0 +1,40 @@
+/*
+ * clicSÉQUR – Entreprises: progressive enhancement only; every page works without it.
+ *
+ * When a form comes back with errors, move focus to the error summary so that screen reader
+ * and keyboard users start from the list of problems. Following a link of the summary then
+ * puts focus in the field itself, with its label in view.
+ */
+(function () {
+  "use strict";
+
+  function focusField(event) {
+    var link = event.target.closest("a[href^='#']");
+    if (!link) {
+      return;
+    }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    var label = document.querySelector("label[for='" + target.id + "']");
+    (label || target).scrollIntoView();
+    target.focus({ preventScroll: true });
+  }
+
+  function init() {
+    var summary = document.querySelector(".error-summary");
+    if (!summary) {
+      return;
+    }
+    summary.addEventListener("click", focusField);
+    summary.focus();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
