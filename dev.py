@@ -59,7 +59,7 @@ def ensure_venv(*, with_dev: bool) -> None:
 
 
 def compile_translations() -> None:
-    subprocess.run([str(BIN / "pybabel"), "compile", "-q", "-d", "idp/translations"], check=True)
+    subprocess.run([str(BIN / "pybabel"), "-q", "compile", "-d", "idp/translations"], check=True)
 
 
 def ensure_apt_packages(packages: dict[str, str]) -> None:

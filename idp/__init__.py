@@ -44,6 +44,7 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # the CSRF token lives as long as the session cookie
         WTF_CSRF_SSL_STRICT=secure,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=False,

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
         0, description="Reverse proxies in front whose X-Forwarded-* headers are trusted."
     )
     default_locale: str = Field("fr", description="Language of pages before a person chooses.")
+    timezone: str = Field(
+        "America/Toronto", description="Time zone in which dates and times are shown (Québec's)."
+    )
 
     @field_validator("issuer")
     @classmethod
@@ -159,6 +162,12 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not have a query or a fragment")
         return value.rstrip("/")
+
+    @field_validator("instance_dir", "keys_dir", "relying_parties_dir")
+    @classmethod
+    def _absolute_path(cls, value: Path) -> Path:
+        # Relative paths in a settings file are relative to the directory the command runs in.
+        return value.expanduser().resolve()
 
     @field_validator("default_locale")
     @classmethod
@@ -254,6 +263,9 @@ def resolve_secret_key(settings: Settings) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
+    if settings.env is Environment.DEMO:
+        # The demo is loopback-only by construction; its generated key is expected.
+        return path.read_text().strip()
     warnings.warn(
         f"IDP_SECRET_KEY is not set: using the development key in {path}. "
         "Never run like this in production.",

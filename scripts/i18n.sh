@@ -18,8 +18,8 @@ DIR=idp/translations
 POT="$DIR/messages.pot"
 LANGS=(fr)
 
-"$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -c "Translators:" \
-  --project=idp --copyright-holder="Gouvernement du Québec" -o "$POT" .
+"$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -c "Translators:" \
+  --project=idp --version=0.1.0 --copyright-holder="Gouvernement du Québec" -o "$POT" .
 
 for lang in "${LANGS[@]}"; do
   po="$DIR/$lang/LC_MESSAGES/messages.po"

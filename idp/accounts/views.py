@@ -53,8 +53,14 @@ def login() -> Response | str:
             # codes was reached (the pending session is dropped with its audit row).
             if exc.details.get("scope") == "codes":
                 db.session.rollback()
-                record(db.session, rt.clock, AuditAction.MFA_CODE_SEND, Outcome.DENIED,
-                       client=client, reason="hourly_cap")
+                record(
+                    db.session,
+                    rt.clock,
+                    AuditAction.MFA_CODE_SEND,
+                    Outcome.DENIED,
+                    client=client,
+                    reason="hourly_cap",
+                )
             db.session.commit()
             error = throttled_message(exc)
         except AuthenticationFailedError:

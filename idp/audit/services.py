@@ -11,11 +11,17 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.clock import Clock
 from idp.db_types import DbSession
 
-# Keys whose values are secrets or personal secrets: never written to the audit trail,
-# whatever a caller passes.
-_SECRET_KEYS = frozenset(
-    {"password", "new_password", "code", "secret", "token", "temporary_password", "hash"}
-)
+# Details whose values are secrets: never written to the audit trail, whatever a caller
+# passes. Any key naming a password, secret or token, and the bare one-time values.
+_SECRET_KEY_PARTS = ("password", "secret", "token")
+_SECRET_KEYS = frozenset({"code", "hash", "otp"})
+
+
+def _is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _SECRET_KEYS or any(part in lowered for part in _SECRET_KEY_PARTS)
+
+
 _USER_AGENT_MAX = 512
 logger = logging.getLogger("idp.audit")
 
@@ -51,7 +57,7 @@ def record(
         outcome=str(outcome),
         client_ip=client.ip,
         user_agent=(client.user_agent or "")[:_USER_AGENT_MAX] or None,
-        details={k: v for k, v in details.items() if k not in _SECRET_KEYS},
+        details={k: v for k, v in details.items() if not _is_secret_key(k)},
     )
     session.add(event)
     # The same facts go to the operational log (already free of secrets, see above).

@@ -14,7 +14,8 @@ from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise, EnterpriseStatus
 from idp.errors import ConflictError, ValidationError
 
-_NEQ = re.compile(r"\d{10}")
+# ASCII digits only: `\d` would also take Arabic-Indic or full-width digits.
+_NEQ = re.compile(r"[0-9]{10}")
 
 
 def normalize_neq(raw: str) -> str:

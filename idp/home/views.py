@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from idp.accounts.forms import SignOutForm
-from idp.web.context import login_required, signed_in_session
+from idp.web.context import login_required, runtime, signed_in_session
 
 bp = Blueprint("home", __name__)
 
@@ -21,5 +21,6 @@ def index() -> str:
         enterprise=user_session.account.enterprise,
         previous_sign_in_at=user_session.previous_sign_in_at,
         public_computer=user_session.public_computer,
+        public_idle_minutes=runtime().settings.session_public_idle_timeout_seconds // 60,
         sign_out_form=SignOutForm(),
     )

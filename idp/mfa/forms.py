@@ -13,7 +13,7 @@ class CodeForm(FlaskForm):
         _l("Verification code"),
         validators=[
             InputRequired(_l("Enter the 6-digit code sent to you by email.")),
-            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits.")),
+            Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message=_l("The code has 6 digits.")),
         ],
         render_kw={
             "autocomplete": "one-time-code",

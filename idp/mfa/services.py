@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select, update
 
 from idp.accounts.models import UserSession
@@ -45,8 +46,9 @@ def issue_code(
     """Make a new code, void the earlier ones and email it.
 
     The hourly cap per account always applies; the cooldown only between codes of one
-    sign-in (``first_of_sign_in`` is True for the code the password step sends). If the email cannot be sent, :class:`DeliveryError` is raised and the
-    caller rolls back: no code exists that the person never received.
+    sign-in (``first_of_sign_in`` is True for the code the password step sends). If the email
+    cannot be sent, :class:`DeliveryError` is raised and the caller rolls back: no code exists
+    that the person never received.
     """
     now = runtime.clock()
     _check_send_limits(session, runtime, user_session, now, cooldown=not first_of_sign_in)
@@ -100,7 +102,7 @@ def _check_send_limits(
     wait = timedelta(seconds=settings.mfa_resend_cooldown_seconds)
     if cooldown and latest is not None and now - _aware(latest) < wait:
         raise ThrottledError(
-            _l("A code was sent a moment ago. You may ask for a new one shortly."),
+            _l("A code was sent a moment ago."),
             retry_at=_aware(latest) + wait,
             scope="codes",
         )
@@ -186,7 +188,11 @@ def verify_code(
                 reason="voided",
             )
         raise CodeError(
-            _l("The code is not right. %(remaining)d attempts left.", remaining=remaining),
+            lazy_ngettext(
+                "The code is not right. %(num)d attempt left.",
+                "The code is not right. %(num)d attempts left.",
+                remaining,
+            ),
             reason="mismatch",
         )
     current.consumed_at = now

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import Babel
 from werkzeug.wrappers import Response
 
@@ -16,14 +24,21 @@ LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 bp = Blueprint("i18n", __name__)
 
 
-def select_locale() -> str:
-    """An explicit ``ui_locales``/``lang`` parameter, then the cookie, then French."""
-    asked = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
-    if asked in SUPPORTED_LOCALES:
-        return asked
-    from flask import current_app
+# Québec conventions for dates and times (« 14 h 32 »); the `fr` catalogue serves `fr_CA`.
+_FORMAT_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+def select_locale() -> str:
+    """An explicit ``lang`` parameter, then the cookie, then the default (French).
+
+    Outside a request (the ``idp`` command) the default applies.
+    """
+    asked = None
+    if has_request_context():
+        asked = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
+    if asked not in SUPPORTED_LOCALES:
+        asked = str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return _FORMAT_LOCALES.get(asked, asked)
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -66,9 +81,12 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     def _language_links() -> dict[str, object]:
         from flask_babel import get_locale
 
-        current = str(get_locale() or "fr")
+        locale = get_locale()
+        current = locale.language if locale else "fr"
         other = "en" if current == "fr" else "fr"
-        here = request.full_path.rstrip("?") if request else "/"
+        # Without `lang`, which would otherwise win over the new choice when coming back.
+        query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        here = request.path + (f"?{urlencode(query)}" if query else "")
         return {
             "current_locale": current,
             "other_locale": other,

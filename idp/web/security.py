@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_talisman import Talisman
 from werkzeug.wrappers import Response
 
 from idp.config import Settings
-from idp.extensions import talisman
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -22,7 +22,9 @@ CONTENT_SECURITY_POLICY = {
 
 
 def init_security(app: Flask, settings: Settings) -> None:
-    talisman.init_app(
+    # One Talisman per app: the extension keeps its options on the instance, so a shared one
+    # would give every app the options of the last app built.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=False,  # TLS ends at the reverse proxy; HSTS below tells browsers to stay.
         strict_transport_security=settings.uses_https,
@@ -30,7 +32,9 @@ def init_security(app: Flask, settings: Settings) -> None:
         strict_transport_security_include_subdomains=True,
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
-        referrer_policy="no-referrer",
+        # Same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts
+        # (WTF_CSRF_SSL_STRICT), and nothing leaks to other sites either way.
+        referrer_policy="same-origin",
         session_cookie_secure=settings.uses_https,
         session_cookie_http_only=True,
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},

@@ -1,0 +1,132 @@
+"""The demo profile: its mailbox page, only there, and the idempotent demo seed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from idp.accounts.models import Account
+from idp.audit.models import AuditEvent
+from idp.demo.mailbox import read_captured, start_capture
+from idp.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from idp.enterprises.models import Enterprise
+from idp.extensions import db
+from tests.conftest import free_port
+
+DEMO_ISSUER = "http://127.0.0.1:5000"
+
+
+@pytest.fixture
+def demo_mail_dir(app_config: dict[str, Any]) -> Path:
+    # The outbox page reads <instance>/demo-mail, where `idp demo start` keeps its capture.
+    return Path(app_config["instance_dir"]) / "demo-mail"
+
+
+@pytest.fixture
+def app_config(
+    app_config: dict[str, Any], demo_mail_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Any]]:
+    """The demo profile with its own SMTP capture, or another profile when parametrized."""
+    env = getattr(request, "param", "demo")
+    if env != "demo":
+        issuer = "https://idp.example" if env == "production" else DEMO_ISSUER
+        yield {**app_config, "env": env, "issuer": issuer}
+        return
+    demo_mail_dir.parent.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    capture = start_capture(demo_mail_dir, "127.0.0.1", port)
+    try:
+        yield {**app_config, "env": "demo", "issuer": DEMO_ISSUER, "smtp_port": port}
+    finally:
+        capture.stop()
+
+
+def _code_in(text: str) -> str:
+    match = re.search(r"\b(\d{6})\b", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_outbox_shows_the_emailed_code(auth, person, demo_mail_dir, smtp):
+    assert auth.client.get("/demo/courriels").status_code == 200
+
+    response = auth.password_step(person.user_code, person.password)
+    assert response.status_code == 302
+
+    [mail] = read_captured(demo_mail_dir)
+    assert mail.to == person.email
+    code = _code_in(mail.text)
+    page = auth.client.get("/demo/courriels")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert code in html
+    assert person.email in html
+    # It went through the demo capture, not the test suite's own SMTP server.
+    assert smtp.count_to(person.email) == 0
+
+    # And the code shown is the one that works.
+    done = auth.code_step(code)
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/"
+
+
+def test_outbox_is_empty_before_any_email(client, demo_mail_dir):
+    response = client.get("/demo/courriels")
+    assert response.status_code == 200
+    assert read_captured(demo_mail_dir) == []
+    assert not re.search(r"\b\d{6}\b", response.get_data(as_text=True).split("<main", 1)[1])
+
+
+@pytest.mark.parametrize("app_config", ["development", "production"], indirect=True)
+def test_outbox_does_not_exist_outside_the_demo(client, app_config):
+    assert client.get("/demo/courriels").status_code == 404
+
+
+# -- idp demo seed ---------------------------------------------------------------------------
+
+
+def _counts() -> tuple[int, int, int]:
+    return (
+        db.session.scalar(select(func.count()).select_from(Account)),
+        db.session.scalar(select(func.count()).select_from(Enterprise)),
+        db.session.scalar(
+            select(func.count()).where(AuditEvent.action == "accounts:account:create")
+        ),
+    )
+
+
+def test_demo_seed_is_idempotent(app):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data ready." in first.output
+    after_first = _counts()
+    assert after_first == (len(DEMO_ACCOUNTS), 2, len(DEMO_ACCOUNTS))
+
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert _counts() == after_first
+
+    codes = set(db.session.scalars(select(Account.user_code)))
+    assert codes == {a.user_code for a in DEMO_ACCOUNTS}
+
+
+def test_demo_esm_signs_in_with_the_demo_password(app, auth, demo_mail_dir):
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+
+    response = auth.password_step("ESMA-2345", DEMO_PASSWORD)
+    assert response.status_code == 302
+    [mail] = read_captured(demo_mail_dir)
+    assert mail.to == "marie.tremblay@acierie.example"
+    done = auth.code_step(_code_in(mail.text))
+    # Demo accounts have a chosen password: no forced change.
+    assert done.headers["Location"] == "/"
+    home = auth.client.get("/")
+    assert home.status_code == 200
+    assert "Marie Tremblay" in home.get_data(as_text=True)
