@@ -43,8 +43,11 @@ class ThrottledError(IdpError):
         retry_at: datetime,
         locked: bool = False,
         scope: str = "signin",
+        reason: str | None = None,
     ) -> None:
-        super().__init__(message, retry_at=retry_at.isoformat(), locked=locked, scope=scope)
+        super().__init__(
+            message, retry_at=retry_at.isoformat(), locked=locked, scope=scope, reason=reason
+        )
         self.retry_at = retry_at
         self.locked = locked
 

@@ -128,6 +128,7 @@ def _migrate(url: str, instance_dir: Path) -> None:
     app = create_app(_base_config(url, instance_dir, smtp_port=25))
     with app.app_context():
         upgrade()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +136,7 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Run the migrations once; every test then starts from that schema."""
     instance_dir = tmp_path_factory.mktemp("template")
     if PG_URL:
-        engine = sa.create_engine(_pg_driver(PG_URL))
+        engine = _pg_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
@@ -147,15 +148,17 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _pg_driver(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+def _pg_engine(url: str) -> sa.Engine:
+    # NullPool: each connection closes when released, nothing lingers between tests.
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
+                            poolclass=sa.NullPool)
 
 
 @pytest.fixture
 def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
         yield PG_URL
-        engine = sa.create_engine(_pg_driver(PG_URL))
+        engine = _pg_engine(PG_URL)
         with engine.begin() as conn:
             tables = conn.execute(sa.text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "

@@ -59,7 +59,7 @@ def login() -> Response | str:
                     AuditAction.MFA_CODE_SEND,
                     Outcome.DENIED,
                     client=client,
-                    reason="hourly_cap",
+                    reason=exc.details.get("reason"),
                 )
             db.session.commit()
             error = throttled_message(exc)
@@ -114,6 +114,19 @@ def change_password_page() -> Response | str:
             )
         except ValidationError as exc:
             db.session.rollback()
+            record(
+                db.session,
+                runtime().clock,
+                AuditAction.PASSWORD_CHANGE,
+                Outcome.FAILURE,
+                client=client_info(),
+                actor_id=account.id,
+                subject_id=account.id,
+                enterprise_id=account.enterprise_id,
+                reason=exc.code,
+                field=exc.details.get("field"),
+            )
+            db.session.commit()
             field = getattr(form, str(exc.details.get("field", "new_password")))
             field.errors = [*field.errors, str(exc.message)]
         else:

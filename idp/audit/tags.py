@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     MFA_CODE_SEND = "mfa:code:send"
     MFA_CODE_VERIFY = "mfa:code:verify"
     MFA_CODE_VOID = "mfa:code:void"
+    CSRF_REJECT = "web:csrf:reject"
 
 
 class Outcome(StrEnum):

@@ -105,6 +105,7 @@ def _check_send_limits(
             _l("A code was sent a moment ago."),
             retry_at=_aware(latest) + wait,
             scope="codes",
+            reason="cooldown",
         )
     hour_ago = now - timedelta(hours=1)
     recent = session.scalars(
@@ -117,6 +118,7 @@ def _check_send_limits(
             _l("Too many codes were sent in the last hour."),
             retry_at=_aware(recent[-settings.mfa_max_codes_per_hour]) + timedelta(hours=1),
             scope="codes",
+            reason="hourly_cap",
         )
 
 

@@ -95,6 +95,16 @@ def resend() -> Response:
             issue_code(db.session, rt, user_session, client=client)
         except ThrottledError as exc:
             db.session.rollback()
+            record(
+                db.session,
+                rt.clock,
+                AuditAction.MFA_CODE_SEND,
+                Outcome.DENIED,
+                client=client,
+                subject_id=user_session.account_id,
+                reason=exc.details.get("reason"),
+            )
+            db.session.commit()
             flash(throttled_message(exc), "error")
         except DeliveryError:
             db.session.rollback()

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import time_machine
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from idp.accounts.throttle import SignInThrottle
 from idp.audit.models import AuditEvent
+from idp.config import Settings
 from idp.extensions import db
+
+
+@pytest.fixture
+def app_config(app_config):
+    """In-memory counters here: these tests travel in time, which a Redis server does not."""
+    return {**app_config, "redis_url": None}
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -76,3 +87,21 @@ def test_client_ip_is_throttled_across_user_codes(auth, factory):
         page = auth.password_step(person.user_code, person.password)
     assert page.status_code == 200
     assert _events("accounts:signin:throttle")
+
+
+def test_counters_are_shared_through_redis(app_config):
+    """Two workers (two throttles on one Redis) count the same failures and see one lock."""
+    url = os.environ.get("IDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    settings = Settings(**{**app_config, "redis_url": url})
+    worker_a, worker_b = SignInThrottle(settings), SignInThrottle(settings)
+    worker_a.storage.reset()
+    for _ in range(2):
+        worker_a.record_failure("SHRD-2345", "192.0.2.1")
+    assert worker_b.check("SHRD-2345", "192.0.2.1").allowed
+    worker_b.record_failure("SHRD-2345", "192.0.2.1")
+    state = worker_a.check("SHRD-2345", "192.0.2.1")
+    assert not state.allowed
+    assert not state.locked
+    worker_b.unlock("SHRD-2345")
+    assert worker_a.check("SHRD-2345", "192.0.2.2").allowed
+    worker_a.storage.reset()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from idp import create_app
@@ -102,9 +104,12 @@ def test_session_cookie_over_http(auth, person):
 
 
 @pytest.fixture
-def https_app(app_config: dict[str, Any], clock, smtp):
+def https_app(app_config: dict[str, Any], clock, smtp) -> Iterator[Flask]:
     """The provider behind an https issuer (TLS ends at the proxy; the request says https)."""
-    return create_app({**app_config, "issuer": HTTPS_ISSUER}, clock=clock)
+    https_app = create_app({**app_config, "issuer": HTTPS_ISSUER}, clock=clock)
+    yield https_app
+    with https_app.app_context():
+        db.engine.dispose()
 
 
 def test_hsts_and_host_cookie_when_the_issuer_is_https(https_app):
