@@ -14,6 +14,7 @@ from idp.clock import Clock, utc_now
 from idp.config import Environment, Settings, load_settings, resolve_secret_key
 from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.mail.senders import MailSender, SmtpSender
+from idp.ministries.catalogue import load_catalogue
 from idp.runtime import Runtime
 
 MIGRATIONS_DIR = __path__[0] + "/migrations"
@@ -60,6 +61,7 @@ def create_app(
         sender=sender or SmtpSender(settings),
         hashing=PasswordHashing(settings),
         throttle=SignInThrottle(settings),
+        catalogue=load_catalogue(settings.catalogue_file),
         code_key=Runtime.derive_code_key(secret_key),
     )
     app.extensions["idp.runtime"] = runtime

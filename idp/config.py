@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "relying_parties",
         description="Directory of relying-party registration files.",
     )
+    catalogue_file: Path = Field(
+        PROJECT_ROOT / "config" / "catalogue.toml",
+        description="The catalogue of ministries, online services and access rights.",
+    )
     instance_dir: Path = Field(
         PROJECT_ROOT / "instance",
         description="Writable folder for the SQLite database, the development secret and the "
@@ -163,7 +167,7 @@ class Settings(BaseSettings):
             raise ValueError("must not have a query or a fragment")
         return value.rstrip("/")
 
-    @field_validator("instance_dir", "keys_dir", "relying_parties_dir")
+    @field_validator("instance_dir", "keys_dir", "relying_parties_dir", "catalogue_file")
     @classmethod
     def _absolute_path(cls, value: Path) -> Path:
         # Relative paths in a settings file are relative to the directory the command runs in.

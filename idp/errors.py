@@ -64,6 +64,12 @@ class DeliveryError(IdpError):
     code = "delivery_failed"
 
 
+class ForbiddenError(IdpError):
+    """The account may not do this for this enterprise (views answer 404 or 403)."""
+
+    code = "forbidden"
+
+
 class NotFoundError(IdpError):
     code = "not_found"
 

@@ -4,5 +4,18 @@ from idp.accounts.models import Account, UserSession
 from idp.audit.models import AuditEvent
 from idp.enterprises.models import Enterprise
 from idp.mfa.models import OneTimeCode
+from idp.ministries.models import MinistryRegistration
+from idp.proxies.models import Proxy, ProxyAssignment, ProxyMinistry, ProxyRight
 
-__all__ = ["Account", "AuditEvent", "Enterprise", "OneTimeCode", "UserSession"]
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "Enterprise",
+    "MinistryRegistration",
+    "OneTimeCode",
+    "Proxy",
+    "ProxyAssignment",
+    "ProxyMinistry",
+    "ProxyRight",
+    "UserSession",
+]

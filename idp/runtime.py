@@ -10,6 +10,7 @@ from idp.accounts.throttle import SignInThrottle
 from idp.clock import Clock
 from idp.config import Settings
 from idp.mail.senders import MailSender
+from idp.ministries.catalogue import Catalogue
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Runtime:
     sender: MailSender
     hashing: PasswordHashing
     throttle: SignInThrottle
+    catalogue: Catalogue
     # Key of the one-time code HMACs, derived from the secret key so that a copy of the
     # database alone cannot be used to test the 10^6 possible codes offline.
     code_key: bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.db_types import UTCDateTime
@@ -23,6 +23,8 @@ class AccountRole(StrEnum):
     AUTHORIZED_REPRESENTATIVE = "authorized_representative"
     ESM = "esm"
     USER = "user"
+    # Belongs to a ministry, not an enterprise: decides the enterprises' registrations.
+    MINISTRY_OPERATOR = "ministry_operator"
 
 
 class SessionStage(StrEnum):
@@ -33,6 +35,12 @@ class SessionStage(StrEnum):
 
 class Account(db.Model):  # type: ignore[name-defined]
     __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(
+            "(enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL)",
+            name="belongs_to_enterprise_or_ministry",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -45,10 +53,12 @@ class Account(db.Model):  # type: ignore[name-defined]
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set while a temporary sign-in lock is in force, so its end can be audited.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    # For ministry operators: the catalogue key of their ministry.
+    ministry_key: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(32), default=AccountRole.USER)
 
-    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
 
     @property
     def is_active(self) -> bool:
@@ -69,6 +79,8 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     public_computer: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Last time the emailed code was entered in this session (sign-in or a sensitive action).
+    code_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     previous_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

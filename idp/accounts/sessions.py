@@ -74,6 +74,7 @@ def authenticate_session(session: DbSession, runtime: Runtime, user_session: Use
     user_session.token_hash = hash_token(token)
     user_session.stage = SessionStage.AUTHENTICATED
     user_session.authenticated_at = now
+    user_session.code_verified_at = now
     # The absolute timeout counts from the complete sign-in.
     user_session.created_at = now
     user_session.last_seen_at = now

@@ -22,6 +22,13 @@ class AuditAction(StrEnum):
     MFA_CODE_VERIFY = "mfa:code:verify"
     MFA_CODE_VOID = "mfa:code:void"
     CSRF_REJECT = "web:csrf:reject"
+    REGISTRATION_SUBMIT = "ministries:registration:submit"
+    REGISTRATION_DECIDE = "ministries:registration:decide"
+    PROXY_CREATE = "proxies:proxy:create"
+    PROXY_EXTEND = "proxies:proxy:extend"
+    PROXY_CANCEL = "proxies:proxy:cancel"
+    PROXY_ASSIGN = "proxies:assignment:create"
+    PROXY_UNASSIGN = "proxies:assignment:cancel"
 
 
 class Outcome(StrEnum):

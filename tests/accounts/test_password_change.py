@@ -22,9 +22,12 @@ def _change(auth, new: str, confirm: str | None = None, current: str | None = No
 
 
 def _password_changes() -> list[AuditEvent]:
+    """Successful changes (a refused attempt may be recorded too, as a failure)."""
     return list(
         db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "accounts:password:change")
+            select(AuditEvent).where(
+                AuditEvent.action == "accounts:password:change", AuditEvent.outcome == "success"
+            )
         )
     )
 

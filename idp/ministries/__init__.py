@@ -1,0 +1,1 @@
+"""Ministries, their online services and rights (the catalogue), and enterprise registrations."""

@@ -1,0 +1,118 @@
+"""Registering an enterprise for a ministry's online services, and the ministry's decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from idp.accounts.models import Account
+from idp.audit.services import ClientInfo, record
+from idp.audit.tags import AuditAction, Outcome
+from idp.db_types import DbSession
+from idp.enterprises.policies import can_manage, is_operator_of
+from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.ministries.models import MinistryRegistration, RegistrationStatus
+from idp.runtime import Runtime
+
+
+def submit_registration(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    *,
+    enterprise_id: int,
+    ministry_key: str,
+    answers: Mapping[str, str],
+    client: ClientInfo | None = None,
+) -> MinistryRegistration:
+    """The ESM asks a ministry to open its online services to the enterprise (« En traitement »)."""
+    if not can_manage(actor, enterprise_id):
+        raise ForbiddenError()
+    ministry = runtime.catalogue.ministry(ministry_key)
+    if ministry is None:
+        raise NotFoundError(_l("This ministry does not exist."))
+    expected = {q.key for q in ministry.registration_questions}
+    cleaned = {k: (answers.get(k) or "").strip() for k in expected}
+    missing = sorted(k for k, v in cleaned.items() if not v)
+    if missing or set(answers) - expected:
+        raise ValidationError(_l("Answer every question of the ministry."), fields=missing)
+    registration = session.scalars(
+        select(MinistryRegistration).where(
+            MinistryRegistration.enterprise_id == enterprise_id,
+            MinistryRegistration.ministry_key == ministry_key,
+        )
+    ).one_or_none()
+    now = runtime.clock()
+    if registration is not None and registration.status != RegistrationStatus.REFUSED:
+        raise ConflictError(_l("The enterprise is already registered for this ministry."))
+    if registration is None:
+        registration = MinistryRegistration(enterprise_id=enterprise_id, ministry_key=ministry_key)
+        session.add(registration)
+    # A refused registration may be submitted again: the same row goes back to pending.
+    registration.status = RegistrationStatus.PENDING
+    registration.answers = cleaned
+    registration.submitted_at = now
+    registration.submitted_by_id = actor.id
+    registration.decided_at = None
+    registration.decided_by_id = None
+    registration.decision_reason = None
+    session.flush()
+    record(
+        session,
+        runtime.clock,
+        AuditAction.REGISTRATION_SUBMIT,
+        client=client,
+        actor_id=actor.id,
+        enterprise_id=enterprise_id,
+        ministry=ministry_key,
+    )
+    return registration
+
+
+def decide_registration(
+    session: DbSession,
+    runtime: Runtime,
+    operator: Account,
+    registration: MinistryRegistration,
+    *,
+    activate: bool,
+    reason: str = "",
+    client: ClientInfo | None = None,
+) -> None:
+    """The ministry's operator activates or refuses a pending registration (reason required)."""
+    if not is_operator_of(operator, registration.ministry_key):
+        raise ForbiddenError()
+    if registration.status != RegistrationStatus.PENDING:
+        raise ConflictError(_l("This registration was already decided."))
+    reason = (reason or "").strip()
+    if not activate and not reason:
+        raise ValidationError(_l("Give the reason for the refusal."), field="reason")
+    registration.status = RegistrationStatus.ACTIVE if activate else RegistrationStatus.REFUSED
+    registration.decided_at = runtime.clock()
+    registration.decided_by_id = operator.id
+    registration.decision_reason = reason or None
+    record(
+        session,
+        runtime.clock,
+        AuditAction.REGISTRATION_DECIDE,
+        Outcome.SUCCESS if activate else Outcome.DENIED,
+        client=client,
+        actor_id=operator.id,
+        enterprise_id=registration.enterprise_id,
+        ministry=registration.ministry_key,
+        decision=registration.status,
+    )
+
+
+def active_ministry_keys(session: DbSession, enterprise_id: int) -> set[str]:
+    """Ministries where the enterprise is « Actif »: the only ones its proxies may name."""
+    return set(
+        session.scalars(
+            select(MinistryRegistration.ministry_key).where(
+                MinistryRegistration.enterprise_id == enterprise_id,
+                MinistryRegistration.status == RegistrationStatus.ACTIVE,
+            )
+        )
+    )

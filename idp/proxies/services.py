@@ -1,0 +1,335 @@
+"""Creating, extending, cancelling and assigning proxies."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from idp.accounts.models import Account
+from idp.audit.services import ClientInfo, record
+from idp.audit.tags import AuditAction
+from idp.db_types import DbSession
+from idp.enterprises.models import Enterprise
+from idp.enterprises.policies import can_manage
+from idp.enterprises.services import find_by_neq, normalize_neq
+from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.ministries.services import active_ministry_keys
+from idp.proxies.models import (
+    Proxy,
+    ProxyAssignment,
+    ProxyKind,
+    ProxyMinistry,
+    ProxyRight,
+    ProxyStatus,
+)
+from idp.proxies.validity import latest_end
+from idp.runtime import Runtime
+
+UNRESTRICTED = "*"
+
+
+@dataclass(frozen=True)
+class MinistryGrant:
+    """What the new proxy gives at one ministry: ``rights`` is ignored when unrestricted."""
+
+    ministry_key: str
+    unrestricted: bool
+    rights: frozenset[str] = frozenset()
+
+
+def create_proxy(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    *,
+    enterprise_id: int,
+    kind: ProxyKind,
+    ends_on: date,
+    description: str,
+    grants: Collection[MinistryGrant],
+    agent_identifier: str | None = None,
+    client: ClientInfo | None = None,
+) -> Proxy:
+    """An ESM creates an internal or external proxy for its enterprise."""
+    if not can_manage(actor, enterprise_id):
+        raise ForbiddenError()
+    today = runtime.clock().date()
+    _check_end(ends_on, today)
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError(
+            _l("Describe the proxy, for example who it is for."), field="description"
+        )
+    agent = _agent(session, kind, agent_identifier, enterprise_id)
+    _check_grants(session, runtime, enterprise_id, grants)
+    proxy = Proxy(
+        enterprise_id=enterprise_id,
+        kind=kind,
+        agent_enterprise_id=agent.id if agent else None,
+        description=description,
+        starts_on=today,
+        ends_on=ends_on,
+        status=ProxyStatus.ACTIVE,
+        created_at=runtime.clock(),
+        created_by_id=actor.id,
+        ministries=[
+            ProxyMinistry(
+                ministry_key=g.ministry_key,
+                unrestricted=g.unrestricted,
+                rights=[] if g.unrestricted else [ProxyRight(right_id=r) for r in sorted(g.rights)],
+            )
+            for g in grants
+        ],
+    )
+    session.add(proxy)
+    session.flush()
+    record(
+        session,
+        runtime.clock,
+        AuditAction.PROXY_CREATE,
+        client=client,
+        actor_id=actor.id,
+        enterprise_id=enterprise_id,
+        proxy_id=proxy.id,
+        kind=str(kind),
+        agent_enterprise_id=proxy.agent_enterprise_id,
+        ends_on=ends_on.isoformat(),
+        grants={
+            g.ministry_key: UNRESTRICTED if g.unrestricted else sorted(g.rights) for g in grants
+        },
+    )
+    return proxy
+
+
+def _check_end(ends_on: date, today: date) -> None:
+    limit = latest_end(today)
+    if ends_on < today:
+        raise ValidationError(_l("The end date cannot be in the past."), field="ends_on")
+    if ends_on > limit:
+        raise ValidationError(
+            _l(
+                "A proxy is valid at most three years less a day: the latest end date is %(date)s.",
+                date=format_date(limit, format="long"),
+            ),
+            field="ends_on",
+        )
+
+
+def _agent(
+    session: DbSession, kind: ProxyKind, identifier: str | None, enterprise_id: int
+) -> Enterprise | None:
+    if kind == ProxyKind.INTERNAL:
+        return None
+    neq = normalize_neq(identifier or "")
+    agent = find_by_neq(session, neq)
+    if agent is None:
+        raise ValidationError(_l("No enterprise has this identifier."), field="agent_identifier")
+    if agent.id == enterprise_id:
+        raise ValidationError(
+            _l(
+                "An external proxy is given to another enterprise; use an internal proxy for "
+                "your own staff."
+            ),
+            field="agent_identifier",
+        )
+    return agent
+
+
+def _check_grants(
+    session: DbSession, runtime: Runtime, enterprise_id: int, grants: Collection[MinistryGrant]
+) -> None:
+    if not grants:
+        raise ValidationError(_l("Choose at least one ministry."), field="grants")
+    active = active_ministry_keys(session, enterprise_id)
+    seen: set[str] = set()
+    for grant in grants:
+        ministry = runtime.catalogue.ministry(grant.ministry_key)
+        if ministry is None or grant.ministry_key not in active:
+            raise ValidationError(
+                _l("The enterprise is not active at this ministry."), field="grants"
+            )
+        if grant.ministry_key in seen:
+            raise ValidationError(_l("A ministry appears twice."), field="grants")
+        seen.add(grant.ministry_key)
+        if not grant.unrestricted and (not grant.rights or grant.rights - ministry.right_ids):
+            raise ValidationError(
+                _l("Choose rights of this ministry, or « Without restriction »."), field="grants"
+            )
+
+
+def change_end_date(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    proxy: Proxy,
+    ends_on: date,
+    *,
+    client: ClientInfo | None = None,
+) -> None:
+    """Move the end date of a proxy still in force; the limit counts from the day of the change."""
+    if not can_manage(actor, proxy.enterprise_id):
+        raise ForbiddenError()
+    today = runtime.clock().date()
+    if not proxy.is_in_force(today):
+        raise ConflictError(_l("An expired or cancelled proxy cannot be changed."))
+    _check_end(ends_on, today)
+    previous = proxy.ends_on
+    proxy.ends_on = ends_on
+    record(
+        session,
+        runtime.clock,
+        AuditAction.PROXY_EXTEND,
+        client=client,
+        actor_id=actor.id,
+        enterprise_id=proxy.enterprise_id,
+        proxy_id=proxy.id,
+        previous=previous.isoformat(),
+        ends_on=ends_on.isoformat(),
+    )
+
+
+def cancel_proxy(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    proxy: Proxy,
+    *,
+    client: ClientInfo | None = None,
+) -> int:
+    """Cancel a proxy: it grants nothing from now on, and its assignments are withdrawn."""
+    if not can_manage(actor, proxy.enterprise_id):
+        raise ForbiddenError()
+    if proxy.status == ProxyStatus.CANCELLED:
+        raise ConflictError(_l("This proxy is already cancelled."))
+    proxy.status = ProxyStatus.CANCELLED
+    proxy.cancelled_at = runtime.clock()
+    result = session.execute(delete(ProxyAssignment).where(ProxyAssignment.proxy_id == proxy.id))
+    withdrawn = int(getattr(result, "rowcount", 0) or 0)
+    record(
+        session,
+        runtime.clock,
+        AuditAction.PROXY_CANCEL,
+        client=client,
+        actor_id=actor.id,
+        enterprise_id=proxy.enterprise_id,
+        proxy_id=proxy.id,
+        assignments_withdrawn=withdrawn,
+    )
+    return withdrawn
+
+
+def assigning_enterprise_id(proxy: Proxy) -> int:
+    """Whose ESM assigns the proxy: the mandator's for internal, the agent's for external."""
+    if proxy.kind == ProxyKind.EXTERNAL and proxy.agent_enterprise_id is not None:
+        return proxy.agent_enterprise_id
+    return proxy.enterprise_id
+
+
+def assign_proxy(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    proxy: Proxy,
+    account_ids: Collection[int],
+    *,
+    client: ClientInfo | None = None,
+) -> list[ProxyAssignment]:
+    """Give the proxy to accounts of the assigning enterprise that hold none from the mandator."""
+    holder_enterprise = assigning_enterprise_id(proxy)
+    if not can_manage(actor, holder_enterprise):
+        raise ForbiddenError()
+    today = runtime.clock().date()
+    if not proxy.is_in_force(today):
+        raise ConflictError(_l("An expired or cancelled proxy cannot be assigned."))
+    if not account_ids:
+        raise ValidationError(_l("Choose at least one user."), field="account_ids")
+    accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+    if len(accounts) != len(set(account_ids)) or any(
+        a.enterprise_id != holder_enterprise for a in accounts
+    ):
+        raise ForbiddenError()
+    _release_dead_assignments(session, proxy.enterprise_id, account_ids, today)
+    created = []
+    for account in accounts:
+        assignment = ProxyAssignment(
+            proxy_id=proxy.id,
+            proxy=proxy,
+            account_id=account.id,
+            mandator_enterprise_id=proxy.enterprise_id,
+            assigned_at=runtime.clock(),
+            assigned_by_id=actor.id,
+        )
+        session.add(assignment)
+        created.append(assignment)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ConflictError(_l("A user already holds a proxy from this enterprise.")) from exc
+    for assignment in created:
+        record(
+            session,
+            runtime.clock,
+            AuditAction.PROXY_ASSIGN,
+            client=client,
+            actor_id=actor.id,
+            subject_id=assignment.account_id,
+            enterprise_id=proxy.enterprise_id,
+            proxy_id=proxy.id,
+        )
+    return created
+
+
+def _release_dead_assignments(
+    session: DbSession, mandator_id: int, account_ids: Collection[int], today: date
+) -> None:
+    """An assignment to an expired proxy holds nothing: it makes way for a new one."""
+    stale = session.scalars(
+        select(ProxyAssignment).where(
+            ProxyAssignment.mandator_enterprise_id == mandator_id,
+            ProxyAssignment.account_id.in_(account_ids),
+        )
+    ).all()
+    for assignment in stale:
+        if not assignment.proxy.is_in_force(today):
+            session.delete(assignment)
+    session.flush()
+
+
+def unassign_proxy(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    assignment: ProxyAssignment,
+    *,
+    client: ClientInfo | None = None,
+) -> None:
+    """Withdraw one assignment (the mandator's or the assigning enterprise's ESM may)."""
+    proxy = assignment.proxy
+    if not (
+        can_manage(actor, proxy.enterprise_id) or can_manage(actor, assigning_enterprise_id(proxy))
+    ):
+        raise ForbiddenError()
+    session.delete(assignment)
+    record(
+        session,
+        runtime.clock,
+        AuditAction.PROXY_UNASSIGN,
+        client=client,
+        actor_id=actor.id,
+        subject_id=assignment.account_id,
+        enterprise_id=proxy.enterprise_id,
+        proxy_id=proxy.id,
+    )
+
+
+def find_proxy(session: DbSession, proxy_id: int) -> Proxy:
+    proxy = session.get(Proxy, proxy_id)
+    if proxy is None:
+        raise NotFoundError()
+    return proxy
