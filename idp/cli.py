@@ -55,7 +55,8 @@ def account_group() -> None:
 
 
 @account_group.command("create")
-@click.option("--enterprise", "neq", required=True, help="NEQ of the enterprise.")
+@click.option("--enterprise", "neq", help="NEQ of the enterprise.")
+@click.option("--ministry", "ministry_key", help="Catalogue key of the ministry (operators).")
 @click.option("--name", "display_name", required=True, help="First and last name.")
 @click.option("--email", required=True)
 @click.option(
@@ -65,12 +66,20 @@ def account_group() -> None:
     show_default=True,
 )
 @with_appcontext
-def account_create(neq: str, display_name: str, email: str, role: str) -> None:
-    """Create an account; prints its user code and temporary password, once."""
+def account_create(
+    neq: str | None, ministry_key: str | None, display_name: str, email: str, role: str
+) -> None:
+    """Create an account; prints its user code and temporary password, once.
+
+    Ministry operators take ``--ministry`` and ``--role ministry_operator``; everyone else
+    ``--enterprise``.
+    """
     try:
-        enterprise = find_by_neq(db.session, normalize_neq(neq))
-        if enterprise is None:
-            raise click.ClickException(f"No enterprise has the NEQ {neq}.")
+        enterprise = None
+        if neq is not None:
+            enterprise = find_by_neq(db.session, normalize_neq(neq))
+            if enterprise is None:
+                raise click.ClickException(f"No enterprise has the NEQ {neq}.")
         new = create_account(
             db.session,
             _runtime(),
@@ -78,6 +87,7 @@ def account_create(neq: str, display_name: str, email: str, role: str) -> None:
             display_name=display_name,
             email=email,
             role=AccountRole(role),
+            ministry_key=ministry_key,
         )
     except IdpError as exc:
         raise click.ClickException(str(exc.message)) from exc

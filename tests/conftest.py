@@ -78,7 +78,9 @@ class SmtpCapture:
         self.messages: list[CapturedMessage] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        msg = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         self.messages.append(CapturedMessage(list(envelope.rcpt_tos), msg))
         return "250 OK"
 
@@ -150,8 +152,9 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _pg_engine(url: str) -> sa.Engine:
     # NullPool: each connection closes when released, nothing lingers between tests.
-    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
-                            poolclass=sa.NullPool)
+    return sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.NullPool
+    )
 
 
 @pytest.fixture
@@ -160,14 +163,18 @@ def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
         yield PG_URL
         engine = _pg_engine(PG_URL)
         with engine.begin() as conn:
-            tables = conn.execute(sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            )).scalars().all()
+            tables = (
+                conn.execute(
+                    sa.text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if tables:
-                conn.execute(sa.text(
-                    f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
-                ))
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return
     path = tmp_path / "idp.sqlite3"
@@ -270,8 +277,9 @@ class Factory:
 
     def enterprise(self, name: str = "Aciérie Saint-Laurent inc.") -> Enterprise:
         self._neq += 1
-        enterprise = create_enterprise(db.session, self.runtime.clock, neq=str(self._neq),
-                                       legal_name=name)
+        enterprise = create_enterprise(
+            db.session, self.runtime.clock, neq=str(self._neq), legal_name=name
+        )
         db.session.commit()
         return enterprise
 
@@ -287,8 +295,14 @@ class Factory:
     ) -> Person:
         enterprise = enterprise or self.enterprise()
         email = email or f"{name.split()[0].lower()}.{self._neq}@example.com"
-        new = create_account(db.session, self.runtime, enterprise=enterprise, display_name=name,
-                             email=email, role=role)
+        new = create_account(
+            db.session,
+            self.runtime,
+            enterprise=enterprise,
+            display_name=name,
+            email=email,
+            role=role,
+        )
         account = new.account
         password = new.temporary_password
         if not temporary:
@@ -333,9 +347,7 @@ class Auth:
         return self.client.post(path, data={**data, "csrf_token": csrf_token(html)}, **kw)
 
     def password_step(self, user_code: str, password: str, **extra: Any):
-        return self.form_post(
-            "/connexion", {"user_code": user_code, "password": password, **extra}
-        )
+        return self.form_post("/connexion", {"user_code": user_code, "password": password, **extra})
 
     def code_step(self, code: str):
         return self.form_post("/connexion/code", {"code": code})

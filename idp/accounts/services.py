@@ -49,14 +49,24 @@ def create_account(
     session: DbSession,
     runtime: Runtime,
     *,
-    enterprise: Enterprise,
+    enterprise: Enterprise | None,
     display_name: str,
     email: str,
     role: AccountRole,
     actor_id: int | None = None,
     client: ClientInfo | None = None,
+    ministry_key: str | None = None,
 ) -> NewAccount:
-    """Create an account with a fresh user code and a temporary password to change at sign-in."""
+    """Create an account with a fresh user code and a temporary password to change at sign-in.
+
+    An account belongs to an enterprise, or, for a ministry operator, to a ministry.
+    """
+    if (role == AccountRole.MINISTRY_OPERATOR) != (enterprise is None):
+        raise ValidationError(
+            _l("A ministry operator belongs to a ministry, anyone else to an enterprise.")
+        )
+    if enterprise is None and runtime.catalogue.ministry(ministry_key or "") is None:
+        raise ValidationError(_l("This ministry does not exist."))
     display_name = (display_name or "").strip()
     if not display_name:
         raise ValidationError(_l("Enter the person's name."))
@@ -71,8 +81,9 @@ def create_account(
         status=AccountStatus.ACTIVE,
         must_change_password=True,
         created_at=runtime.clock(),
-        enterprise_id=enterprise.id,
+        enterprise_id=enterprise.id if enterprise else None,
         enterprise=enterprise,
+        ministry_key=None if enterprise else ministry_key,
         role=role,
     )
     session.add(account)
@@ -84,8 +95,9 @@ def create_account(
         client=client,
         actor_id=actor_id,
         subject_id=account.id,
-        enterprise_id=enterprise.id,
+        enterprise_id=account.enterprise_id,
         role=str(role),
+        ministry=account.ministry_key,
     )
     return NewAccount(account, temporary_password)
 

@@ -70,7 +70,8 @@ def _print_welcome(settings: Settings) -> None:
         f"  Demo accounts (password for all: {DEMO_PASSWORD})",
     ]
     lines += [
-        f"    {a.user_code}  {a.display_name:<16} {a.role.value:<26} NEQ {a.neq}"
+        f"    {a.user_code}  {a.display_name:<16} {a.role.value:<26} "
+        + (f"NEQ {a.neq}" if a.neq else f"ministry {a.ministry_key}")
         for a in DEMO_ACCOUNTS
     ]
     lines += ["", "  Stop with Ctrl-C.", ""]

@@ -15,6 +15,11 @@ from idp.audit.tags import AuditAction
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
 from idp.enterprises.services import create_enterprise, find_by_neq
+from idp.ministries.services import (
+    active_ministry_keys,
+    decide_registration,
+    submit_registration,
+)
 from idp.runtime import Runtime
 
 # S105: the published password of the demo accounts, printed by `idp demo start`.
@@ -27,11 +32,13 @@ class DemoAccount:
     display_name: str
     email: str
     role: AccountRole
-    neq: str
+    neq: str | None
+    ministry_key: str | None = None
 
 
 _EMITTER, _CONSULTANT = "1143256789", "1170000002"
 _REP, _ESM, _USER = AccountRole.AUTHORIZED_REPRESENTATIVE, AccountRole.ESM, AccountRole.USER
+_OPERATOR = AccountRole.MINISTRY_OPERATOR
 
 DEMO_ENTERPRISES = {
     _EMITTER: "Aciérie Saint-Laurent inc.",
@@ -46,7 +53,24 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "CNST-3457", "Karim Haddad", "karim.haddad@conseilsverts.example", _USER, _CONSULTANT
     ),
+    DemoAccount(
+        "MENV-2345",
+        "Nadia Bouchard",
+        "nadia.bouchard@environnement.example",
+        _OPERATOR,
+        None,
+        "melccfp",
+    ),
+    DemoAccount(
+        "AMFQ-2345", "Éric Lavoie", "eric.lavoie@lautorite.example", _OPERATOR, None, "amf"
+    ),
 )
+
+# The emitting company is already active at both; the consulting firm is left unregistered so
+# the demo can show a registration and its activation by the ministry operator.
+DEMO_REGISTRATIONS = {
+    _EMITTER: {"melccfp": {"establishment_count": "2"}, "amf": {"amf_client_number": "500123"}},
+}
 
 
 def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
@@ -67,8 +91,9 @@ def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
             status=AccountStatus.ACTIVE,
             must_change_password=False,
             created_at=runtime.clock(),
-            enterprise=enterprises[demo.neq],
-            enterprise_id=enterprises[demo.neq].id,
+            enterprise=enterprises[demo.neq] if demo.neq else None,
+            enterprise_id=enterprises[demo.neq].id if demo.neq else None,
+            ministry_key=demo.ministry_key,
             role=demo.role,
         )
         session.add(account)
@@ -82,4 +107,28 @@ def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
             role=str(demo.role),
             source="demo_seed",
         )
+    _register(session, runtime, enterprises)
     return list(DEMO_ACCOUNTS)
+
+
+def _register(session: DbSession, runtime: Runtime, enterprises: dict[str, Enterprise]) -> None:
+    for neq, ministries in DEMO_REGISTRATIONS.items():
+        enterprise = enterprises[neq]
+        esm = next(a for a in DEMO_ACCOUNTS if a.neq == neq and a.role == _ESM)
+        actor = find_by_user_code(session, esm.user_code)
+        done = active_ministry_keys(session, enterprise.id)
+        for ministry_key, answers in ministries.items():
+            if ministry_key in done or actor is None:
+                continue
+            registration = submit_registration(
+                session,
+                runtime,
+                actor,
+                enterprise_id=enterprise.id,
+                ministry_key=ministry_key,
+                answers=answers,
+            )
+            operator = next(a for a in DEMO_ACCOUNTS if a.ministry_key == ministry_key)
+            decider = find_by_user_code(session, operator.user_code)
+            if decider is not None:
+                decide_registration(session, runtime, decider, registration, activate=True)

@@ -19,6 +19,7 @@ def index() -> str:
         "home/index.html",
         account=user_session.account,
         enterprise=user_session.account.enterprise,
+        ministry=runtime().catalogue.ministry(user_session.account.ministry_key or ""),
         previous_sign_in_at=user_session.previous_sign_in_at,
         public_computer=user_session.public_computer,
         public_idle_minutes=runtime().settings.session_public_idle_timeout_seconds // 60,

@@ -25,7 +25,7 @@ def test_sign_in_with_emailed_code_reaches_home(auth, person, smtp):
     assert person.account.display_name in home
     assert person.account.enterprise.legal_name in home
     assert smtp.count_to(person.email) == 1
-    assert actions() [-4:] == [
+    assert actions()[-4:] == [
         "accounts:signin:password",
         "mfa:code:send",
         "mfa:code:verify",

@@ -64,8 +64,10 @@ def test_progressive_delay_then_lock_then_expiry(auth, person, app):
 
 def test_unknown_user_code_is_throttled_the_same_way(auth):
     with time_machine.travel("2026-11-22 19:00:00+00:00", tick=False):
-        answers = [auth.password_step("QQQQ-2222", "wrong-password-attempt").get_data(as_text=True)
-                   for _ in range(4)]
+        answers = [
+            auth.password_step("QQQQ-2222", "wrong-password-attempt").get_data(as_text=True)
+            for _ in range(4)
+        ]
     assert "14 h 01" in answers[-1]
 
 

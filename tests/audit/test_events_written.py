@@ -22,9 +22,15 @@ def test_unknown_user_and_wrong_password_are_told_apart_only_in_the_audit(auth, 
     auth.password_step("ZZZZ-9999", "not-the-password-at-all")
     unknown = _last("accounts:signin:password")
     assert (wrong.outcome, wrong.details["reason"], wrong.subject_account_id) == (
-        "failure", "wrong_password", person.account.id)
+        "failure",
+        "wrong_password",
+        person.account.id,
+    )
     assert (unknown.outcome, unknown.details["reason"], unknown.subject_account_id) == (
-        "failure", "unknown_user_code", None)
+        "failure",
+        "unknown_user_code",
+        None,
+    )
     assert wrong.client_ip == "127.0.0.1"
 
 
@@ -39,8 +45,9 @@ def test_csrf_rejection_is_audited(client):
 def test_refused_new_password_is_audited_without_the_password(auth, factory):
     person = factory.person(temporary=True)
     auth.sign_in(person)
-    auth.form_post("/mot-de-passe", {"new_password": "motdepasse123",
-                                     "confirm_password": "motdepasse123"})
+    auth.form_post(
+        "/mot-de-passe", {"new_password": "motdepasse123", "confirm_password": "motdepasse123"}
+    )
     event = _last("accounts:password:change")
     assert (event.outcome, event.details["field"]) == ("failure", "new_password")
     assert "motdepasse123" not in str(event.details)

@@ -11,8 +11,9 @@ from idp.mfa.models import OneTimeCode
 
 def _code_failures() -> list[str | None]:
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "mfa:code:verify",
-                                 AuditEvent.outcome == "failure").order_by(AuditEvent.id)
+        select(AuditEvent)
+        .where(AuditEvent.action == "mfa:code:verify", AuditEvent.outcome == "failure")
+        .order_by(AuditEvent.id)
     )
     return [e.details.get("reason") for e in events]
 
@@ -147,8 +148,9 @@ def test_smtp_down_tells_the_person_and_leaves_nothing(app, auth, person, smtp):
     port = free.getsockname()[1]
     free.close()
     runtime = app.extensions["idp.runtime"]
-    object.__setattr__(runtime.sender, "_settings",
-                       runtime.settings.model_copy(update={"smtp_port": port}))
+    object.__setattr__(
+        runtime.sender, "_settings", runtime.settings.model_copy(update={"smtp_port": port})
+    )
     response = auth.password_step(person.user_code, person.password)
     html = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -25,9 +25,15 @@ def operator(runtime, ministry_key: str) -> Account:
     if existing is not None:
         return existing
     account = Account(
-        user_code=f"OPER-{2222 + len(ministry_key)}", display_name="Opérateur", email="op@gouv.example",
-        password_hash="x", status=AccountStatus.ACTIVE, must_change_password=False,
-        created_at=runtime.clock(), ministry_key=ministry_key, role=AccountRole.MINISTRY_OPERATOR,
+        user_code=f"OPER-{2222 + len(ministry_key)}",
+        display_name="Opérateur",
+        email="op@gouv.example",
+        password_hash="x",
+        status=AccountStatus.ACTIVE,
+        must_change_password=False,
+        created_at=runtime.clock(),
+        ministry_key=ministry_key,
+        role=AccountRole.MINISTRY_OPERATOR,
     )
     db.session.add(account)
     db.session.flush()
@@ -36,12 +42,17 @@ def operator(runtime, ministry_key: str) -> Account:
 
 def register(runtime, esm: Account, ministry_key: str, *, activate: bool = True) -> None:
     registration = submit_registration(
-        db.session, runtime, esm, enterprise_id=esm.enterprise_id, ministry_key=ministry_key,
+        db.session,
+        runtime,
+        esm,
+        enterprise_id=esm.enterprise_id,
+        ministry_key=ministry_key,
         answers=ANSWERS[ministry_key],
     )
     if activate:
-        decide_registration(db.session, runtime, operator(runtime, ministry_key), registration,
-                            activate=True)
+        decide_registration(
+            db.session, runtime, operator(runtime, ministry_key), registration, activate=True
+        )
     db.session.commit()
 
 

@@ -24,11 +24,15 @@ def held(runtime, account, enterprise, ministry="melccfp", today=TODAY):
     return found.rights if found else frozenset()
 
 
-def make_proxy(runtime, world, *, kind=ProxyKind.INTERNAL, grants=None, ends_on=None,
-               agent=None):
+def make_proxy(runtime, world, *, kind=ProxyKind.INTERNAL, grants=None, ends_on=None, agent=None):
     proxy = create_proxy(
-        db.session, runtime, world.esm, enterprise_id=world.emitter.id, kind=kind,
-        ends_on=ends_on or date(2027, 11, 21), description="Déclaration IQEA",
+        db.session,
+        runtime,
+        world.esm,
+        enterprise_id=world.emitter.id,
+        kind=kind,
+        ends_on=ends_on or date(2027, 11, 21),
+        description="Déclaration IQEA",
         grants=grants or [MinistryGrant("melccfp", False, frozenset({IQEA_OPERATOR}))],
         agent_identifier=agent.neq if agent else None,
     )
@@ -67,7 +71,10 @@ def test_unrestricted_means_every_right_of_the_ministry(runtime, world):
     proxy = make_proxy(runtime, world, grants=[MinistryGrant("amf", True)])
     assign_proxy(db.session, runtime, world.esm, proxy, [world.user.id])
     db.session.commit()
-    assert held(runtime, world.user, world.emitter, "amf") == runtime.catalogue.ministry("amf").right_ids
+    assert (
+        held(runtime, world.user, world.emitter, "amf")
+        == runtime.catalogue.ministry("amf").right_ids
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,12 +118,18 @@ def test_refused_or_pending_registration_grants_nothing(runtime, world, factory)
 
 
 def test_external_proxy_rights_for_the_agent_staff(runtime, world):
-    proxy = make_proxy(runtime, world, kind=ProxyKind.EXTERNAL, agent=world.firm,
-                       grants=[MinistryGrant("melccfp", False, frozenset({IQEA_VERIFIER}))])
+    proxy = make_proxy(
+        runtime,
+        world,
+        kind=ProxyKind.EXTERNAL,
+        agent=world.firm,
+        grants=[MinistryGrant("melccfp", False, frozenset({IQEA_VERIFIER}))],
+    )
     assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
     db.session.commit()
-    found = rights_at(db.session, runtime.catalogue, world.consultant, world.emitter.id,
-                      "melccfp", TODAY)
+    found = rights_at(
+        db.session, runtime.catalogue, world.consultant, world.emitter.id, "melccfp", TODAY
+    )
     assert found.rights == {IQEA_VERIFIER}
     assert found.source is RightsSource.EXTERNAL
     assert found.agent_enterprise_id == world.firm.id
@@ -132,8 +145,13 @@ def test_enterprises_a_consultant_may_act_for(runtime, world, factory):
     register(runtime, second_esm, "melccfp")
     for esm, enterprise in ((world.esm, world.emitter), (second_esm, second)):
         proxy = create_proxy(
-            db.session, runtime, esm, enterprise_id=enterprise.id, kind=ProxyKind.EXTERNAL,
-            ends_on=TODAY + timedelta(days=30), description="Vérification",
+            db.session,
+            runtime,
+            esm,
+            enterprise_id=enterprise.id,
+            kind=ProxyKind.EXTERNAL,
+            ends_on=TODAY + timedelta(days=30),
+            description="Vérification",
             grants=[MinistryGrant("melccfp", False, frozenset({IQEA_VERIFIER}))],
             agent_identifier=world.firm.neq,
         )
