@@ -90,15 +90,30 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts.views import bp as accounts_bp
+    from idp.audit.views import bp as audit_bp
+    from idp.enterprises.views import bp as enterprises_bp
     from idp.home.views import bp as home_bp
+    from idp.mailbox.views import bp as mailbox_bp
     from idp.mfa.views import bp as mfa_bp
+    from idp.ministries.views import bp as ministries_bp
+    from idp.proxies.views import bp as proxies_bp
     from idp.web.errors import register_error_pages
+    from idp.web.navigation import init_navigation
     from idp.web.session_loader import register_session_loader
 
     register_session_loader(app)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(mfa_bp)
+    init_navigation(app)
+    for blueprint in (
+        home_bp,
+        accounts_bp,
+        mfa_bp,
+        ministries_bp,
+        enterprises_bp,
+        proxies_bp,
+        mailbox_bp,
+        audit_bp,
+    ):
+        app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself
     # refuses to run on anything but a loopback issuer (see idp.config.check_settings).
     if settings.env is Environment.DEMO:

@@ -70,6 +70,12 @@ class ForbiddenError(IdpError):
     code = "forbidden"
 
 
+class StepUpRequiredError(IdpError):
+    """A sensitive action needs the emailed code entered within the last few minutes."""
+
+    code = "step_up_required"
+
+
 class NotFoundError(IdpError):
     code = "not_found"
 

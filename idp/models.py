@@ -3,6 +3,7 @@
 from idp.accounts.models import Account, UserSession
 from idp.audit.models import AuditEvent
 from idp.enterprises.models import Enterprise
+from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
 from idp.ministries.models import MinistryRegistration
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyMinistry, ProxyRight
@@ -11,6 +12,7 @@ __all__ = [
     "Account",
     "AuditEvent",
     "Enterprise",
+    "MailboxMessage",
     "MinistryRegistration",
     "OneTimeCode",
     "Proxy",

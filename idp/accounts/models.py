@@ -45,12 +45,19 @@ class Account(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     user_code: Mapped[str] = mapped_column(String(16), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
+    telephone: Mapped[str | None] = mapped_column(String(32))
+    # At most 4 digits, as on the paper forms.
+    telephone_extension: Mapped[str | None] = mapped_column(String(4))
     password_hash: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=AccountStatus.ACTIVE)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the account was suspended or cancelled (None while active).
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set while a temporary sign-in lock is in force, so its end can be audited.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)

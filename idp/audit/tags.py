@@ -8,6 +8,12 @@ from enum import StrEnum
 class AuditAction(StrEnum):
     ENTERPRISE_CREATE = "enterprises:enterprise:create"
     ACCOUNT_CREATE = "accounts:account:create"
+    ACCOUNT_UPDATE = "accounts:account:update"
+    ACCOUNT_SUSPEND = "accounts:account:suspend"
+    ACCOUNT_REACTIVATE = "accounts:account:reactivate"
+    ACCOUNT_CANCEL = "accounts:account:cancel"
+    ACCOUNT_ROLE_CHANGE = "accounts:account:role"
+    ACCOUNT_PASSWORD_RESET = "accounts:password:reset"  # noqa: S105 (an event name)
     ACCOUNT_LOCK = "accounts:account:lock"
     ACCOUNT_UNLOCK = "accounts:account:unlock"
     # S105: these are event names that contain the word "password", not passwords.
@@ -29,6 +35,8 @@ class AuditAction(StrEnum):
     PROXY_CANCEL = "proxies:proxy:cancel"
     PROXY_ASSIGN = "proxies:assignment:create"
     PROXY_UNASSIGN = "proxies:assignment:cancel"
+    PROXY_EXPIRE = "proxies:proxy:expire"
+    STEP_UP = "mfa:code:step_up"
 
 
 class Outcome(StrEnum):

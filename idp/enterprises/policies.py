@@ -20,6 +20,40 @@ def can_manage(account: Account, enterprise_id: int | None) -> bool:
     return is_esm_of(account, enterprise_id)
 
 
+def is_representative_of(account: Account, enterprise_id: int | None) -> bool:
+    """An active authorized representative of this enterprise (designates its ESMs)."""
+    return (
+        enterprise_id is not None
+        and account.is_active
+        and account.role == AccountRole.AUTHORIZED_REPRESENTATIVE
+        and account.enterprise_id == enterprise_id
+    )
+
+
+def can_edit_user_file(actor: Account, target: Account) -> bool:
+    """Modify, cancel, reset the password of: a user of the ESM's own enterprise, or oneself."""
+    if not is_esm_of(actor, target.enterprise_id):
+        return False
+    return target.role == AccountRole.USER or target.id == actor.id
+
+
+def can_suspend(actor: Account, target: Account) -> bool:
+    """Suspend or reactivate: users and other ESMs of the ESM's own enterprise, never oneself."""
+    return (
+        is_esm_of(actor, target.enterprise_id)
+        and target.id != actor.id
+        and target.role in {AccountRole.USER, AccountRole.ESM}
+    )
+
+
+def can_designate_esm(actor: Account, target: Account) -> bool:
+    """The authorized representative makes a person of the enterprise an ESM, or undoes it."""
+    return is_representative_of(actor, target.enterprise_id) and target.role in {
+        AccountRole.USER,
+        AccountRole.ESM,
+    }
+
+
 def is_operator_of(account: Account, ministry_key: str) -> bool:
     """An active ministry operator of this ministry."""
     return (

@@ -85,6 +85,24 @@ def issue_code(
     return one_time_code
 
 
+def has_usable_code(session: DbSession, runtime: Runtime, user_session: UserSession) -> bool:
+    """Whether the session already holds a code that may still be entered."""
+    now = runtime.clock()
+    return (
+        session.scalar(
+            select(OneTimeCode.id)
+            .where(
+                OneTimeCode.user_session_id == user_session.id,
+                OneTimeCode.consumed_at.is_(None),
+                OneTimeCode.voided_at.is_(None),
+                OneTimeCode.expires_at > now,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _check_send_limits(
     session: DbSession,
     runtime: Runtime,

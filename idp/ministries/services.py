@@ -13,6 +13,7 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.db_types import DbSession
 from idp.enterprises.policies import can_manage, is_operator_of
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.mailbox.notices import notify_registration_decided
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.runtime import Runtime
 
@@ -104,6 +105,7 @@ def decide_registration(
         ministry=registration.ministry_key,
         decision=registration.status,
     )
+    notify_registration_decided(session, runtime, registration)
 
 
 def active_ministry_keys(session: DbSession, enterprise_id: int) -> set[str]:

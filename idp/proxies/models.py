@@ -46,6 +46,8 @@ class Proxy(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by the lifecycle run the first time it sees the proxy past its end date.
+    expiry_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enterprise: Mapped[Enterprise] = relationship(foreign_keys=[enterprise_id], lazy="joined")
     agent_enterprise: Mapped[Enterprise | None] = relationship(

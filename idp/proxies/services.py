@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,8 @@ from idp.enterprises.models import Enterprise
 from idp.enterprises.policies import can_manage
 from idp.enterprises.services import find_by_neq, normalize_neq
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.mailbox.notices import notify_proxy_received
+from idp.mfa.step_up import require_recent_code
 from idp.ministries.services import active_ministry_keys
 from idp.proxies.models import (
     Proxy,
@@ -54,9 +56,14 @@ def create_proxy(
     description: str,
     grants: Collection[MinistryGrant],
     agent_identifier: str | None = None,
+    verified_at: datetime | None = None,
     client: ClientInfo | None = None,
 ) -> Proxy:
-    """An ESM creates an internal or external proxy for its enterprise."""
+    """An ESM creates an internal or external proxy for its enterprise.
+
+    An external proxy, or one « Sans restriction », is sensitive: it needs the emailed code
+    entered within the last 10 minutes (``verified_at``).
+    """
     if not can_manage(actor, enterprise_id):
         raise ForbiddenError()
     today = runtime.clock().date()
@@ -68,6 +75,8 @@ def create_proxy(
         )
     agent = _agent(session, kind, agent_identifier, enterprise_id)
     _check_grants(session, runtime, enterprise_id, grants)
+    if kind == ProxyKind.EXTERNAL or any(g.unrestricted for g in grants):
+        require_recent_code(verified_at, runtime.clock())
     proxy = Proxy(
         enterprise_id=enterprise_id,
         kind=kind,
@@ -104,6 +113,8 @@ def create_proxy(
             g.ministry_key: UNRESTRICTED if g.unrestricted else sorted(g.rights) for g in grants
         },
     )
+    if agent is not None:
+        notify_proxy_received(session, runtime, proxy, agent)
     return proxy
 
 
@@ -170,15 +181,21 @@ def change_end_date(
     proxy: Proxy,
     ends_on: date,
     *,
+    verified_at: datetime | None = None,
     client: ClientInfo | None = None,
 ) -> None:
-    """Move the end date of a proxy still in force; the limit counts from the day of the change."""
+    """Move the end date of a proxy still in force; the limit counts from the day of the change.
+
+    Extending an external proxy is sensitive (``verified_at`` within 10 minutes).
+    """
     if not can_manage(actor, proxy.enterprise_id):
         raise ForbiddenError()
     today = runtime.clock().date()
     if not proxy.is_in_force(today):
         raise ConflictError(_l("An expired or cancelled proxy cannot be changed."))
     _check_end(ends_on, today)
+    if proxy.kind == ProxyKind.EXTERNAL and ends_on > proxy.ends_on:
+        require_recent_code(verified_at, runtime.clock())
     previous = proxy.ends_on
     proxy.ends_on = ends_on
     record(

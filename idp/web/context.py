@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
+from werkzeug.wrappers import Response
 
-from idp.accounts.models import UserSession
+from idp.accounts.models import Account, AccountRole, UserSession
 from idp.audit.services import ClientInfo
 from idp.runtime import Runtime
 
@@ -33,6 +35,38 @@ def signed_in_session() -> UserSession:
     if user_session is None:
         raise RuntimeError("signed_in_session() outside a login_required view")
     return user_session
+
+
+def current_account() -> Account:
+    """The signed-in account of a view behind :func:`login_required`."""
+    return signed_in_session().account
+
+
+def code_verified_at() -> datetime | None:
+    """When this session last entered the emailed code (for the step-up rule)."""
+    return signed_in_session().code_verified_at
+
+
+def step_up_redirect(next_url: str) -> Response:
+    """Send the person to enter a new emailed code, then back to ``next_url``."""
+    return redirect(url_for("mfa.step_up", next=next_url))
+
+
+def roles_required(*roles: AccountRole) -> Callable[[F], F]:
+    """Signed in, active, and holding one of ``roles``; anyone else gets the 403 page."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            account = current_account()
+            if not account.is_active or account.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
 
 
 def login_required(view: F) -> F:

@@ -35,6 +35,7 @@ def make_proxy(runtime, world, *, kind=ProxyKind.INTERNAL, grants=None, ends_on=
         description="Déclaration IQEA",
         grants=grants or [MinistryGrant("melccfp", False, frozenset({IQEA_OPERATOR}))],
         agent_identifier=agent.neq if agent else None,
+        verified_at=runtime.clock(),
     )
     db.session.commit()
     return proxy
@@ -154,6 +155,7 @@ def test_enterprises_a_consultant_may_act_for(runtime, world, factory):
             description="Vérification",
             grants=[MinistryGrant("melccfp", False, frozenset({IQEA_VERIFIER}))],
             agent_identifier=world.firm.neq,
+            verified_at=runtime.clock(),
         )
         assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
     db.session.commit()

@@ -31,6 +31,7 @@ def new_proxy(runtime, world, **overrides):
         "ends_on": date(2027, 6, 30),
         "description": "Déclaration IQEA",
         "grants": [MinistryGrant("melccfp", False, IQEA)],
+        "verified_at": runtime.clock(),
     }
     args.update(overrides)
     actor = args.pop("actor", world.esm)
@@ -176,6 +177,7 @@ def test_a_consultant_holds_proxies_from_several_clients(runtime, world, factory
             description="Vérification",
             grants=[MinistryGrant("melccfp", True)],
             agent_identifier=world.firm.neq,
+            verified_at=runtime.clock(),
         )
         assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
     db.session.commit()

@@ -23,7 +23,19 @@
     target.focus({ preventScroll: true });
   }
 
+  // Buttons marked data-print open the browser's print dialog (acknowledgements).
+  function initPrintButtons() {
+    var buttons = document.querySelectorAll("[data-print]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+      buttons[i].addEventListener("click", function () {
+        window.print();
+      });
+    }
+  }
+
   function init() {
+    initPrintButtons();
     var summary = document.querySelector(".error-summary");
     if (!summary) {
       return;

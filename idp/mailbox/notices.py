@@ -1,0 +1,131 @@
+"""The messages the provider posts, written once in French and in English."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from idp.accounts.models import Account, AccountRole, AccountStatus
+from idp.db_types import DbSession
+from idp.enterprises.models import Enterprise
+from idp.mailbox.models import MailboxMessage, MessageKind
+from idp.mailbox.services import post_message
+from idp.ministries.models import MinistryRegistration, RegistrationStatus
+from idp.proxies.models import Proxy
+from idp.runtime import Runtime
+
+
+def esms_of(session: DbSession, enterprise_id: int) -> list[Account]:
+    return list(
+        session.scalars(
+            select(Account).where(
+                Account.enterprise_id == enterprise_id,
+                Account.role == AccountRole.ESM,
+                Account.status == AccountStatus.ACTIVE,
+            )
+        )
+    )
+
+
+def notify_registration_decided(
+    session: DbSession, runtime: Runtime, registration: MinistryRegistration
+) -> None:
+    ministry = runtime.catalogue.ministry(registration.ministry_key)
+    name_fr = ministry.name_fr if ministry else registration.ministry_key
+    name_en = ministry.name_en if ministry else registration.ministry_key
+    if registration.status == RegistrationStatus.ACTIVE:
+        subject = (f"Inscription activée : {name_fr}", f"Registration activated: {name_en}")
+        body = (
+            f"Votre entreprise est maintenant inscrite aux services en ligne du ministère ou de "
+            f"l'organisme « {name_fr} ». Vous pouvez créer des procurations pour ce ministère.",
+            f"Your enterprise is now registered for the online services of « {name_en} ». You "
+            f"may create proxies for this ministry.",
+        )
+    else:
+        reason = registration.decision_reason or ""
+        subject = (f"Inscription refusée : {name_fr}", f"Registration refused: {name_en}")
+        body = (
+            f"Votre demande d'inscription aux services en ligne de « {name_fr} » a été refusée. "
+            f"Motif : {reason}",
+            f"Your registration for the online services of « {name_en} » was refused. "
+            f"Reason: {reason}",
+        )
+    for esm in esms_of(session, registration.enterprise_id):
+        post_message(
+            session, runtime, esm.id, MessageKind.REGISTRATION_DECIDED, subject=subject, body=body
+        )
+
+
+def notify_proxy_received(
+    session: DbSession, runtime: Runtime, proxy: Proxy, agent: Enterprise
+) -> None:
+    mandator = proxy.enterprise
+    subject = (
+        f"Procuration reçue de {mandator.legal_name}",
+        f"Proxy received from {mandator.legal_name}",
+    )
+    body = (
+        f"{mandator.legal_name} (NEQ {mandator.neq}) a donné une procuration à votre entreprise, "
+        f"valide jusqu'au {proxy.ends_on.isoformat()}. Vous pouvez l'attribuer à vos "
+        f"utilisateurs dans la liste des procurations reçues.",
+        f"{mandator.legal_name} (NEQ {mandator.neq}) gave your enterprise a proxy, valid until "
+        f"{proxy.ends_on.isoformat()}. You may assign it to your users from the list of "
+        f"proxies received.",
+    )
+    for esm in esms_of(session, agent.id):
+        post_message(
+            session, runtime, esm.id, MessageKind.PROXY_RECEIVED, subject=subject, body=body
+        )
+
+
+def notify_proxy_expiring(
+    session: DbSession, runtime: Runtime, proxy: Proxy, account: Account, days: int
+) -> MailboxMessage | None:
+    subject = (
+        f"Procuration bientôt expirée ({proxy.ends_on.isoformat()})",
+        f"Proxy expiring soon ({proxy.ends_on.isoformat()})",
+    )
+    body = (
+        f"La procuration « {proxy.description} » de {proxy.enterprise.legal_name} expire le "
+        f"{proxy.ends_on.isoformat()}, dans {days} jours au plus. Le responsable des services "
+        f"électroniques peut en reporter la date de fin.",
+        f"The proxy « {proxy.description} » of {proxy.enterprise.legal_name} expires on "
+        f"{proxy.ends_on.isoformat()}, in {days} days at most. The electronic services manager "
+        f"may move its end date.",
+    )
+    key = f"proxy-expiring:{proxy.id}:{proxy.ends_on.isoformat()}:{days}:{account.id}"
+    return post_message(
+        session,
+        runtime,
+        account.id,
+        MessageKind.PROXY_EXPIRING,
+        subject=subject,
+        body=body,
+        dedupe_key=key,
+    )
+
+
+def notify_inactivity(
+    session: DbSession, runtime: Runtime, account: Account, cancel_on: date, days: int
+) -> MailboxMessage | None:
+    subject = (
+        "Votre compte sera annulé pour inactivité",
+        "Your account will be cancelled for inactivity",
+    )
+    body = (
+        f"Votre compte {account.user_code} n'a pas servi depuis près de 24 mois. Il sera annulé "
+        f"le {cancel_on.isoformat()} si vous ne vous connectez pas d'ici là.",
+        f"Your account {account.user_code} has not been used for almost 24 months. It will be "
+        f"cancelled on {cancel_on.isoformat()} unless you sign in before then.",
+    )
+    key = f"inactivity:{account.id}:{cancel_on.isoformat()}:{days}"
+    return post_message(
+        session,
+        runtime,
+        account.id,
+        MessageKind.ACCOUNT_INACTIVITY,
+        subject=subject,
+        body=body,
+        dedupe_key=key,
+    )

@@ -1,0 +1,68 @@
+"""The navigation bar of a signed-in person: what their role lets them open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from idp.accounts.models import AccountRole
+from idp.extensions import db
+from idp.mailbox.services import unread_count
+
+_ESM = frozenset({AccountRole.ESM})
+_ENTERPRISE = frozenset({AccountRole.ESM, AccountRole.AUTHORIZED_REPRESENTATIVE, AccountRole.USER})
+
+# (endpoint, label, roles that see it)
+_ITEMS = (
+    ("home.index", _l("Home"), None),
+    ("ministries.index", _l("Online services"), _ESM),
+    (
+        "enterprises.users",
+        _l("Users"),
+        frozenset({AccountRole.ESM, AccountRole.AUTHORIZED_REPRESENTATIVE}),
+    ),
+    ("proxies.index", _l("Proxies"), _ESM),
+    (
+        "ministries.operator_queue",
+        _l("Registrations to decide"),
+        frozenset({AccountRole.MINISTRY_OPERATOR}),
+    ),
+    ("audit.history", _l("Activity history"), _ESM),
+    ("mailbox.index", _l("Messages"), None),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    current: bool
+    badge: int = 0
+
+
+def init_navigation(app: Flask) -> None:
+    @app.context_processor
+    def _navigation() -> dict[str, object]:
+        user_session = g.get("user_session")
+        if user_session is None or not user_session.is_authenticated:
+            return {"nav_items": []}
+        account = user_session.account
+        if account.must_change_password:
+            return {"nav_items": []}
+        blueprint_of_page = (request.endpoint or "").split(".")[0]
+        items = []
+        for endpoint, label, roles in _ITEMS:
+            if endpoint not in current_app.view_functions:
+                continue
+            if roles is not None and account.role not in roles:
+                continue
+            badge = unread_count(db.session, account.id) if endpoint == "mailbox.index" else 0
+            current = request.endpoint == endpoint or (
+                endpoint != "home.index"
+                and blueprint_of_page == endpoint.split(".")[0]
+                and endpoint != "ministries.operator_queue"
+            )
+            items.append(NavItem(url_for(endpoint), str(label), current, badge))
+        return {"nav_items": items}
