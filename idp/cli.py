@@ -110,9 +110,30 @@ def account_unlock(user_code: str) -> None:
     click.echo(f"Account {account.user_code} unlocked.")
 
 
+@click.group("lifecycle")
+def lifecycle_group() -> None:
+    """Scheduled work."""
+
+
+@lifecycle_group.command("run")
+@with_appcontext
+def lifecycle_run() -> None:
+    """Inactivity cancellations and warnings, proxy reminders and expiries (idempotent)."""
+    from idp.lifecycle import run_lifecycle
+
+    report = run_lifecycle(db.session, _runtime())
+    db.session.commit()
+    click.echo(
+        f"Inactivity warnings: {report.inactivity_warnings}; accounts cancelled: "
+        f"{report.accounts_cancelled}; proxy reminders: {report.proxy_reminders}; "
+        f"proxies expired: {report.proxies_expired}."
+    )
+
+
 def register_commands(app: Flask) -> None:
     from idp.demo.cli import demo_group
 
     app.cli.add_command(enterprise_group)
     app.cli.add_command(account_group)
+    app.cli.add_command(lifecycle_group)
     app.cli.add_command(demo_group)

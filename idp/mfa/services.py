@@ -112,9 +112,11 @@ def _check_send_limits(
     cooldown: bool,
 ) -> None:
     settings = runtime.settings
+    # The cooldown stops "send again" from flooding a mailbox; a code that was used does not
+    # count (a step-up right after sign-in needs a new code at once).
     latest = session.scalar(
         select(func.max(OneTimeCode.created_at)).where(
-            OneTimeCode.user_session_id == user_session.id
+            OneTimeCode.user_session_id == user_session.id, OneTimeCode.consumed_at.is_(None)
         )
     )
     wait = timedelta(seconds=settings.mfa_resend_cooldown_seconds)

@@ -1,0 +1,151 @@
+"""The lifecycle run: inactivity cancellations, proxy expiry reminders, expiries recorded.
+
+``idp lifecycle run`` is idempotent and safe to run from cron many times a day: reminders carry
+a key (see :mod:`idp.mailbox.notices`) so none is sent twice, and each expiry is recorded once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from idp.accounts.models import Account, AccountStatus
+from idp.accounts.sessions import EndReason, end_account_sessions
+from idp.audit.services import record
+from idp.audit.tags import AuditAction
+from idp.db_types import DbSession
+from idp.errors import DeliveryError
+from idp.mailbox.models import MailboxMessage
+from idp.mailbox.notices import esms_of, notify_inactivity, notify_proxy_expiring
+from idp.proxies.models import Proxy, ProxyAssignment, ProxyStatus
+from idp.proxies.validity import add_years
+from idp.runtime import Runtime
+
+INACTIVITY_YEARS = 2
+# Reminders go out this many days before the date; only the nearest threshold is sent.
+REMINDER_DAYS = (30, 7)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LifecycleReport:
+    inactivity_warnings: int = 0
+    accounts_cancelled: int = 0
+    proxy_reminders: int = 0
+    proxies_expired: int = 0
+
+
+def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
+    """Do everything that is due today; doing it again changes nothing."""
+    today = runtime.clock().date()
+    report = LifecycleReport()
+    _inactive_accounts(session, runtime, today, report)
+    _expiring_proxies(session, runtime, today, report)
+    _expired_proxies(session, runtime, today, report)
+    return report
+
+
+def cancellation_date(account: Account) -> date:
+    """24 months after the last sign-in (or the creation, for an account never used)."""
+    last_use = account.last_sign_in_at or account.created_at
+    return add_years(last_use.date(), INACTIVITY_YEARS)
+
+
+def _threshold(days_left: int) -> int | None:
+    due = [days for days in REMINDER_DAYS if days_left <= days]
+    return min(due) if due else None
+
+
+def _inactive_accounts(
+    session: DbSession, runtime: Runtime, today: date, report: LifecycleReport
+) -> None:
+    accounts = session.scalars(select(Account).where(Account.status == AccountStatus.ACTIVE))
+    for account in accounts:
+        cancel_on = cancellation_date(account)
+        if today >= cancel_on:
+            account.status = AccountStatus.CANCELLED
+            account.status_changed_at = runtime.clock()
+            end_account_sessions(session, runtime, account.id, EndReason.ACCOUNT_INACTIVE)
+            record(
+                session,
+                runtime.clock,
+                AuditAction.ACCOUNT_CANCEL,
+                subject_id=account.id,
+                enterprise_id=account.enterprise_id,
+                reason="inactivity",
+            )
+            report.accounts_cancelled += 1
+            continue
+        threshold = _threshold((cancel_on - today).days)
+        if threshold is None:
+            continue
+        message = notify_inactivity(session, runtime, account, cancel_on, threshold)
+        if message is not None:
+            _email_copy(runtime, account, message)
+            report.inactivity_warnings += 1
+
+
+def _expiring_proxies(
+    session: DbSession, runtime: Runtime, today: date, report: LifecycleReport
+) -> None:
+    horizon = today + timedelta(days=max(REMINDER_DAYS))
+    proxies = session.scalars(
+        select(Proxy).where(
+            Proxy.status == ProxyStatus.ACTIVE, Proxy.ends_on >= today, Proxy.ends_on <= horizon
+        )
+    )
+    for proxy in proxies:
+        threshold = _threshold((proxy.ends_on - today).days)
+        if threshold is None:
+            continue
+        holders = session.scalars(
+            select(Account)
+            .join(ProxyAssignment, ProxyAssignment.account_id == Account.id)
+            .where(ProxyAssignment.proxy_id == proxy.id, Account.status == AccountStatus.ACTIVE)
+        ).all()
+        recipients = {a.id: a for a in [*esms_of(session, proxy.enterprise_id), *holders]}
+        for account in recipients.values():
+            if notify_proxy_expiring(session, runtime, proxy, account, threshold) is not None:
+                report.proxy_reminders += 1
+
+
+def _expired_proxies(
+    session: DbSession, runtime: Runtime, today: date, report: LifecycleReport
+) -> None:
+    expired = session.scalars(
+        select(Proxy).where(
+            Proxy.status == ProxyStatus.ACTIVE,
+            Proxy.ends_on < today,
+            Proxy.expiry_recorded_at.is_(None),
+        )
+    )
+    for proxy in expired:
+        # The proxy granted nothing from the day after its end date already (rights are
+        # computed at each request); this records the fact once for the history.
+        proxy.expiry_recorded_at = runtime.clock()
+        record(
+            session,
+            runtime.clock,
+            AuditAction.PROXY_EXPIRE,
+            enterprise_id=proxy.enterprise_id,
+            proxy_id=proxy.id,
+            ends_on=proxy.ends_on.isoformat(),
+        )
+        report.proxies_expired += 1
+
+
+def _email_copy(runtime: Runtime, account: Account, message: MailboxMessage) -> None:
+    """The warning also goes by email; the mailbox keeps it if the email cannot be sent."""
+    email = EmailMessage()
+    email["To"] = account.email
+    email["Subject"] = f"{message.subject_fr} / {message.subject_en}"
+    email.set_content(f"{message.body_fr}\n\n---\n\n{message.body_en}\n")
+    try:
+        runtime.sender.send(email)
+    except DeliveryError:
+        logger.warning("inactivity warning email not sent", extra={"account": account.id})
