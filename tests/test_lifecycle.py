@@ -45,7 +45,8 @@ def test_inactivity_warning_thresholds(runtime, factory, clock, smtp, days_befor
     db.session.commit()
     warnings = _messages(MessageKind.ACCOUNT_INACTIVITY, person.account.id)
     if threshold is None:
-        assert warnings == [] and report.inactivity_warnings == 0
+        assert warnings == []
+        assert report.inactivity_warnings == 0
         return
     assert len(warnings) == 1
     assert warnings[0].dedupe_key.endswith(f":{threshold}")
@@ -65,7 +66,8 @@ def test_inactive_account_is_cancelled_and_its_sessions_end(runtime, factory, cl
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "accounts:account:cancel")
     ).one()
-    assert event.details["reason"] == "inactivity" and event.actor_account_id is None
+    assert event.details["reason"] == "inactivity"
+    assert event.actor_account_id is None
 
 
 def test_running_twice_sends_nothing_twice(runtime, factory, clock, smtp):
