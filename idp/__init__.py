@@ -13,6 +13,7 @@ from idp.accounts.throttle import SignInThrottle
 from idp.clock import Clock, utc_now
 from idp.config import Environment, Settings, load_settings, resolve_secret_key
 from idp.extensions import babel, csrf, db, limiter, migrate
+from idp.keystore import KeyStore, generate_keys
 from idp.mail.senders import MailSender, SmtpSender
 from idp.ministries.catalogue import load_catalogue
 from idp.runtime import Runtime
@@ -62,6 +63,7 @@ def create_app(
         hashing=PasswordHashing(settings),
         throttle=SignInThrottle(settings),
         catalogue=load_catalogue(settings.catalogue_file),
+        keystore=_load_keys(settings, clock or utc_now),
         code_key=Runtime.derive_code_key(secret_key),
     )
     app.extensions["idp.runtime"] = runtime
@@ -73,6 +75,14 @@ def create_app(
 
     register_commands(app)
     return app
+
+
+def _load_keys(settings: Settings, clock: Clock) -> KeyStore:
+    """Production must be given its keys; development and the demo make theirs on first run."""
+    retention = timedelta(seconds=settings.keys_retired_retention_seconds)
+    if settings.env is not Environment.PRODUCTION:
+        generate_keys(settings.keys_dir, clock, settings.issuer)
+    return KeyStore.load(settings.keys_dir, clock, retention)
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:

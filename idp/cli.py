@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -11,6 +13,7 @@ from idp.accounts.services import create_account, find_by_user_code, unlock_acco
 from idp.enterprises.services import create_enterprise, find_by_neq, normalize_neq
 from idp.errors import IdpError
 from idp.extensions import db
+from idp.keystore import KeystoreError, generate_keys, rotate_keys
 from idp.runtime import Runtime
 
 
@@ -130,10 +133,51 @@ def lifecycle_run() -> None:
     )
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """Signing keys (see idp/keystore.py for the rotation order)."""
+
+
+@keys_group.command("generate")
+@with_appcontext
+def keys_generate() -> None:
+    """Make a current and a next key of each type where missing."""
+    settings = current_app.config["IDP_SETTINGS"]
+    made = generate_keys(settings.keys_dir, _runtime().clock, settings.issuer)
+    for entry in made:
+        click.echo(f"{entry.kty:<3} {entry.state:<8} {entry.kid}")
+    click.echo(f"{len(made)} key(s) made in {settings.keys_dir}.")
+
+
+@keys_group.command("rotate")
+@click.option("--type", "kty", type=click.Choice(["RSA", "EC"]), help="Only this key type.")
+@with_appcontext
+def keys_rotate(kty: str | None) -> None:
+    """Next becomes current, current is retired (still published), a new next is made."""
+    settings = current_app.config["IDP_SETTINGS"]
+    retention = timedelta(seconds=settings.keys_retired_retention_seconds)
+    try:
+        made = rotate_keys(settings.keys_dir, _runtime().clock, settings.issuer, retention, kty)
+    except KeystoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Rotated; new next key(s): {', '.join(e.kid for e in made)}.")
+    click.echo("Restart the workers so they load the new keys.")
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """The keys of the keys directory and their state."""
+    for entry in _runtime().keystore.entries:
+        retired = f" retired {entry.retired_at:%Y-%m-%d %H:%M}" if entry.retired_at else ""
+        click.echo(f"{entry.kty:<3} {entry.state:<8} {entry.kid}{retired}")
+
+
 def register_commands(app: Flask) -> None:
     from idp.demo.cli import demo_group
 
     app.cli.add_command(enterprise_group)
     app.cli.add_command(account_group)
     app.cli.add_command(lifecycle_group)
+    app.cli.add_command(keys_group)
     app.cli.add_command(demo_group)

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "keys",
         description="Directory of signing keys (never in git).",
     )
+    keys_retired_retention_seconds: int = Field(
+        86400,
+        description="How long a retired signing key stays published after a rotation; longer "
+        "than any token it signed lives.",
+    )
     relying_parties_dir: Path = Field(
         PROJECT_ROOT / "relying_parties",
         description="Directory of relying-party registration files.",

@@ -9,6 +9,7 @@ from idp.accounts.passwords import PasswordHashing
 from idp.accounts.throttle import SignInThrottle
 from idp.clock import Clock
 from idp.config import Settings
+from idp.keystore import KeyStore
 from idp.mail.senders import MailSender
 from idp.ministries.catalogue import Catalogue
 
@@ -21,6 +22,7 @@ class Runtime:
     hashing: PasswordHashing
     throttle: SignInThrottle
     catalogue: Catalogue
+    keystore: KeyStore
     # Key of the one-time code HMACs, derived from the secret key so that a copy of the
     # database alone cannot be used to test the 10^6 possible codes offline.
     code_key: bytes

@@ -185,8 +185,27 @@ def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
 # -- app ---------------------------------------------------------------------------------------
 
 
+_KEYS_DIR: Path | None = None
+
+
+def shared_keys_dir() -> Path:
+    """Signing keys made once for the whole run (RSA generation is slow); tests that rotate
+    keys use their own directory."""
+    global _KEYS_DIR
+    if _KEYS_DIR is None:
+        import tempfile
+
+        from idp.clock import utc_now
+        from idp.keystore import generate_keys
+
+        _KEYS_DIR = Path(tempfile.mkdtemp(prefix="idp-test-keys-"))
+        generate_keys(_KEYS_DIR, utc_now, "http://localhost")
+    return _KEYS_DIR
+
+
 def _base_config(database_url: str, instance_dir: Path, *, smtp_port: int) -> dict[str, Any]:
     return {
+        "keys_dir": shared_keys_dir(),
         "env": "development",
         "issuer": "http://localhost",
         "secret_key": TEST_SECRET_KEY,
