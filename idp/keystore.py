@@ -93,9 +93,7 @@ class KeyStore:
                 f"No signing keys in {directory}: run `idp keys generate` (the development and "
                 "demo profiles do it on first start)."
             )
-        data = json.loads(keyring.read_text())
-        entries = [_read_entry(directory, item) for item in data["keys"]]
-        store = cls(entries, clock, retention)
+        store = cls(_parsed_entries(directory), clock, retention)
         for kty in KEY_TYPES:
             store.current(kty)
         return store
@@ -219,6 +217,21 @@ def _self_signed_certificate(key: RSAKey, issuer: str, now: datetime) -> bytes:
         .sign(private, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+# Parsed keys per directory, reused while keyring.json is unchanged: an app built twice in one
+# process (tests, the CLI) does not pay for parsing the private keys again.
+_PARSED: dict[Path, tuple[tuple[int, int], list[KeyEntry]]] = {}
+
+
+def _parsed_entries(directory: Path) -> list[KeyEntry]:
+    stat = (directory / KEYRING_FILE).stat()
+    signature = (stat.st_mtime_ns, stat.st_size)
+    cached = _PARSED.get(directory)
+    if cached is None or cached[0] != signature:
+        cached = (signature, _read_all(directory))
+        _PARSED[directory] = cached
+    return cached[1]
 
 
 def _read_all(directory: Path) -> list[KeyEntry]:
