@@ -16,6 +16,7 @@ from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.keystore import KeyStore, generate_keys
 from idp.mail.senders import MailSender, SmtpSender
 from idp.ministries.catalogue import load_catalogue
+from idp.relying_parties import load_registry
 from idp.runtime import Runtime
 
 MIGRATIONS_DIR = __path__[0] + "/migrations"
@@ -56,13 +57,15 @@ def create_app(
         n = settings.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
+    catalogue = load_catalogue(settings.catalogue_file)
     runtime = Runtime(
         settings=settings,
         clock=clock or utc_now,
         sender=sender or SmtpSender(settings),
         hashing=PasswordHashing(settings),
         throttle=SignInThrottle(settings),
-        catalogue=load_catalogue(settings.catalogue_file),
+        catalogue=catalogue,
+        registry=load_registry(settings.relying_parties_dir, catalogue),
         keystore=_load_keys(settings, clock or utc_now),
         code_key=Runtime.derive_code_key(secret_key),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -14,6 +15,7 @@ from idp.enterprises.services import create_enterprise, find_by_neq, normalize_n
 from idp.errors import IdpError
 from idp.extensions import db
 from idp.keystore import KeystoreError, generate_keys, rotate_keys
+from idp.relying_parties import RegistryError, load_registry, new_client_secret
 from idp.runtime import Runtime
 
 
@@ -173,6 +175,37 @@ def keys_list() -> None:
         click.echo(f"{entry.kty:<3} {entry.state:<8} {entry.kid}{retired}")
 
 
+@click.group("clients")
+def clients_group() -> None:
+    """Relying parties (files in IDP_RELYING_PARTIES_DIR)."""
+
+
+@clients_group.command("check")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), help="Another directory.")
+@with_appcontext
+def clients_check(directory: Path | None) -> None:
+    """Validate every relying-party file; exits non-zero and lists the problems if any."""
+    settings = current_app.config["IDP_SETTINGS"]
+    target = directory or settings.relying_parties_dir
+    try:
+        registry = load_registry(target, _runtime().catalogue)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for client in registry.clients:
+        click.echo(
+            f"ok  {client.client_id:<24} {client.ministry:<10} {client.token_endpoint_auth_method}"
+        )
+    click.echo(f"{len(registry.clients)} relying part(y/ies) valid in {target}.")
+
+
+@clients_group.command("secret")
+def clients_secret() -> None:
+    """Make a client secret: prints it once, and the SHA-256 to put in the client's file."""
+    secret, digest = new_client_secret()
+    click.echo(f"client secret (give it to the ministry, shown once): {secret}")
+    click.echo(f'client_secret_sha256 = "{digest}"')
+
+
 def register_commands(app: Flask) -> None:
     from idp.demo.cli import demo_group
 
@@ -180,4 +213,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(account_group)
     app.cli.add_command(lifecycle_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(clients_group)
     app.cli.add_command(demo_group)

@@ -12,6 +12,7 @@ from idp.config import Settings
 from idp.keystore import KeyStore
 from idp.mail.senders import MailSender
 from idp.ministries.catalogue import Catalogue
+from idp.relying_parties import Registry
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Runtime:
     throttle: SignInThrottle
     catalogue: Catalogue
     keystore: KeyStore
+    registry: Registry
     # Key of the one-time code HMACs, derived from the secret key so that a copy of the
     # database alone cannot be used to test the 10^6 possible codes offline.
     code_key: bytes

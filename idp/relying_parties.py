@@ -1,0 +1,227 @@
+"""Relying parties as data: one TOML file per ministry site in ``IDP_RELYING_PARTIES_DIR``.
+
+Every file is validated when the provider starts and by ``idp clients check``; unknown keys,
+unknown ministries or rights, unsafe redirect URIs and incoherent authentication settings stop
+the start with the file and the field named. ``docs/relying-parties.md`` is the reference a
+ministry reads to integrate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from idp.ministries.catalogue import Catalogue
+
+# Scopes that are not rights of the catalogue.
+STANDARD_SCOPES = frozenset({"openid", "profile", "email", "enterprise", "offline_access"})
+SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
+_CLIENT_ID = r"^[a-z0-9][a-z0-9_-]{2,63}$"
+_SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_redirect_uri(uri: str) -> str:
+    """Absolute, HTTPS (plain HTTP only on loopback), no fragment, no user info (RFC 9700 2.1)."""
+    parts = urlsplit(uri)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise ValueError(f"{uri!r} must be an absolute https URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(f"{uri!r}: plain http is only allowed on a loopback address")
+    if parts.fragment or "#" in uri:
+        raise ValueError(f"{uri!r} must not have a fragment")
+    if parts.username or parts.password:
+        raise ValueError(f"{uri!r} must not carry user information")
+    if "*" in uri:
+        raise ValueError(f"{uri!r}: wildcards are not allowed; URIs match exactly")
+    return uri
+
+
+RedirectUri = Annotated[str, Field(min_length=8, max_length=2000)]
+
+
+class OidcClient(BaseModel):
+    """An OpenID Connect relying party (a ministry site or back-end)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["oidc"]
+    client_id: str = Field(pattern=_CLIENT_ID)
+    ministry: str
+    audience: Literal["enterprise", "citizen"] = "enterprise"
+    name_fr: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    redirect_uris: tuple[RedirectUri, ...] = ()
+    post_logout_redirect_uris: tuple[RedirectUri, ...] = ()
+    backchannel_logout_uri: str | None = None
+    token_endpoint_auth_method: Literal[
+        "client_secret_basic", "client_secret_post", "private_key_jwt", "none"
+    ]
+    client_secret_sha256: str | None = Field(default=None, pattern=_SHA256_HEX)
+    jwks: dict[str, Any] | None = None
+    jwks_uri: str | None = None
+    # S105: an algorithm name, not a secret.
+    id_token_signed_response_alg: Literal["RS256", "ES256", "PS256"] = "RS256"  # noqa: S105
+    grant_types: tuple[
+        Literal["authorization_code", "refresh_token", "client_credentials"], ...
+    ] = (
+        "authorization_code",
+        "refresh_token",
+    )
+    scopes: tuple[str, ...] = ("openid",)
+    required_rights: tuple[str, ...] = ()
+    minimum_acr: str | None = None
+
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
+    @classmethod
+    def _safe_uris(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_redirect_uri(uri) for uri in uris)
+
+    @field_validator("backchannel_logout_uri", "jwks_uri")
+    @classmethod
+    def _safe_uri(cls, uri: str | None) -> str | None:
+        return _check_redirect_uri(uri) if uri is not None else None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> OidcClient:
+        method = self.token_endpoint_auth_method
+        if method in SECRET_METHODS and not self.client_secret_sha256:
+            raise ValueError(f"{method} needs client_secret_sha256 (see `idp clients secret`)")
+        if method not in SECRET_METHODS and self.client_secret_sha256:
+            raise ValueError(
+                f"client_secret_sha256 is only for {', '.join(sorted(SECRET_METHODS))}"
+            )
+        keys = [k for k in (self.jwks, self.jwks_uri) if k]
+        if method == "private_key_jwt" and len(keys) != 1:
+            raise ValueError("private_key_jwt needs exactly one of jwks, jwks_uri, jwks_file")
+        if method == "none" and "client_credentials" in self.grant_types:
+            raise ValueError("a public client (method none) cannot use client_credentials")
+        if "authorization_code" in self.grant_types and not self.redirect_uris:
+            raise ValueError("authorization_code needs at least one redirect URI")
+        if "refresh_token" in self.grant_types and "authorization_code" not in self.grant_types:
+            raise ValueError("refresh_token comes with authorization_code")
+        if "openid" not in self.scopes and "authorization_code" in self.grant_types:
+            raise ValueError("scopes must include openid")
+        return self
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"  # noqa: S105 (a method name)
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_fr
+
+    def check_secret(self, secret: str) -> bool:
+        """Constant-time comparison of the secret's SHA-256 with the registered one.
+
+        Secrets are 256-bit random values made by the provider, so a fast hash is safe here and
+        a password hasher would only cap the token endpoint at tens of requests per second.
+        """
+        if not self.client_secret_sha256:
+            return False
+        digest = hashlib.sha256(secret.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(digest, self.client_secret_sha256)
+
+
+class RegistryError(RuntimeError):
+    """The relying-parties directory cannot be used; the message lists every problem."""
+
+
+class Registry:
+    """The relying parties of this process, by client id."""
+
+    def __init__(self, clients: dict[str, OidcClient]) -> None:
+        self._clients = clients
+
+    def client(self, client_id: str) -> OidcClient | None:
+        return self._clients.get(client_id)
+
+    @property
+    def clients(self) -> list[OidcClient]:
+        return sorted(self._clients.values(), key=lambda c: c.client_id)
+
+
+def load_registry(directory: Path, catalogue: Catalogue) -> Registry:
+    """Read and check every ``*.toml`` file of the directory; all problems are reported at once."""
+    clients: dict[str, OidcClient] = {}
+    problems: list[str] = []
+    for path in sorted(directory.glob("*.toml")) if directory.exists() else []:
+        try:
+            client = _load_file(path, catalogue)
+        except (ValueError, OSError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"{path.name}: {_describe(exc)}")
+            continue
+        if client.client_id in clients:
+            problems.append(f"{path.name}: client_id {client.client_id!r} is used twice")
+            continue
+        clients[client.client_id] = client
+    if problems:
+        raise RegistryError("Relying parties refused:\n  " + "\n  ".join(problems))
+    return Registry(clients)
+
+
+def _load_file(path: Path, catalogue: Catalogue) -> OidcClient:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("kind") != "oidc":
+        raise ValueError(f"kind must be 'oidc' (got {data.get('kind')!r})")
+    if "jwks_file" in data:
+        # A key set kept beside the file (the demo sites write theirs there).
+        if "jwks" in data or "jwks_uri" in data:
+            raise ValueError("give only one of jwks, jwks_uri, jwks_file")
+        jwks_path = (path.parent / data.pop("jwks_file")).resolve()
+        if path.parent.resolve() not in jwks_path.parents:
+            raise ValueError("jwks_file must be inside the relying-parties directory")
+        data["jwks"] = json.loads(jwks_path.read_text(encoding="utf-8"))
+    client = OidcClient.model_validate(data)
+    _check_against_catalogue(client, catalogue)
+    return client
+
+
+def _check_against_catalogue(client: OidcClient, catalogue: Catalogue) -> None:
+    ministry = catalogue.ministry(client.ministry)
+    if ministry is None:
+        raise ValueError(f"ministry {client.ministry!r} is not in the catalogue")
+    unknown_scopes = set(client.scopes) - STANDARD_SCOPES - ministry.right_ids
+    if unknown_scopes:
+        raise ValueError(
+            f"scopes {sorted(unknown_scopes)} are neither standard nor rights of {ministry.key}"
+        )
+    unknown_rights = set(client.required_rights) - ministry.right_ids
+    if unknown_rights:
+        raise ValueError(
+            f"required_rights {sorted(unknown_rights)} are not rights of {ministry.key}"
+        )
+    if client.audience == "citizen" and (client.required_rights or "enterprise" in client.scopes):
+        raise ValueError("a citizen service asks for no enterprise scope and no rights")
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'file'}: {error['msg']}"
+            for error in exc.errors()
+        )
+    return str(exc)
+
+
+def new_client_secret() -> tuple[str, str]:
+    """A 256-bit random secret and the SHA-256 to register; the secret is shown once."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hashlib.sha256(secret.encode("utf-8")).hexdigest()
