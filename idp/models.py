@@ -2,6 +2,7 @@
 
 from idp.accounts.models import Account, UserSession
 from idp.audit.models import AuditEvent
+from idp.claims.models import MinistryIdentity
 from idp.enterprises.models import Enterprise
 from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Enterprise",
     "MailboxMessage",
+    "MinistryIdentity",
     "MinistryRegistration",
     "OneTimeCode",
     "Proxy",

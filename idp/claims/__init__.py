@@ -1,0 +1,1 @@
+"""One internal identity, mapped to OIDC claims and SAML attributes; pairwise subjects."""
