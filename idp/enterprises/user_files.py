@@ -257,6 +257,10 @@ def designate_esm(
     """The authorized representative designates an ESM, or withdraws the designation."""
     if not can_designate_esm(actor, target):
         raise ForbiddenError()
+    if target.status == AccountStatus.CANCELLED:
+        raise ConflictError(_l("A cancelled user file cannot be changed."))
+    if (target.role == AccountRole.ESM) == make_esm:
+        raise ConflictError(_l("The user file already has this role."))
     if make_esm:
         require_recent_code(verified_at, runtime.clock())
     target.role = AccountRole.ESM if make_esm else AccountRole.USER

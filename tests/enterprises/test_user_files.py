@@ -135,8 +135,13 @@ def test_representative_designates_esms_only(runtime, staff, clock):
     assert new.account.role == AccountRole.ESM
     designate_esm(db.session, runtime, staff["rep"], staff["user"], True, verified_at=clock.now)
     assert staff["user"].role == AccountRole.ESM
+    with pytest.raises(ConflictError):
+        designate_esm(db.session, runtime, staff["rep"], staff["user"], True, verified_at=clock.now)
     designate_esm(db.session, runtime, staff["rep"], staff["user"], False)
     assert staff["user"].role == AccountRole.USER
+    staff["user"].status = AccountStatus.CANCELLED
+    with pytest.raises(ConflictError):
+        designate_esm(db.session, runtime, staff["rep"], staff["user"], True, verified_at=clock.now)
     with pytest.raises(ForbiddenError):
         designate_esm(db.session, runtime, staff["esm"], staff["user"], True, verified_at=clock.now)
 
