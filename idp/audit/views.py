@@ -2,6 +2,123 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from idp.accounts.models import AccountRole
+from idp.audit.queries import enterprise_history
+from idp.audit.tags import AuditAction, Outcome
+from idp.extensions import db
+from idp.web.context import current_account, roles_required, runtime
 
 bp = Blueprint("audit", __name__)
+
+# Every action as a short sentence; a tag missing here is shown as recorded.
+ACTION_LABELS: dict[str, Any] = {
+    AuditAction.ENTERPRISE_CREATE: _l("Enterprise created"),
+    AuditAction.ACCOUNT_CREATE: _l("Account created"),
+    AuditAction.ACCOUNT_UPDATE: _l("Account details changed"),
+    AuditAction.ACCOUNT_SUSPEND: _l("Account suspended"),
+    AuditAction.ACCOUNT_REACTIVATE: _l("Account reactivated"),
+    AuditAction.ACCOUNT_CANCEL: _l("Account cancelled"),
+    AuditAction.ACCOUNT_ROLE_CHANGE: _l("Role changed"),
+    AuditAction.ACCOUNT_PASSWORD_RESET: _l("Temporary password given"),
+    AuditAction.ACCOUNT_LOCK: _l("Sign-in locked"),
+    AuditAction.ACCOUNT_UNLOCK: _l("Sign-in unlocked"),
+    AuditAction.ACCOUNT_PASSWORD_REHASH: _l("Password protection updated"),
+    AuditAction.PASSWORD_CHANGE: _l("Password changed"),
+    AuditAction.SIGNIN_PASSWORD: _l("Password entered to sign in"),
+    AuditAction.SIGNIN_THROTTLED: _l("Sign-in attempts limited"),
+    AuditAction.SIGNIN_COMPLETE: _l("Signed in"),
+    AuditAction.CLIENT_IP_LOCK: _l("Sign-in locked for a network address"),
+    AuditAction.SESSION_END: _l("Session ended"),
+    AuditAction.MFA_CODE_SEND: _l("Verification code sent"),
+    AuditAction.MFA_CODE_VERIFY: _l("Verification code entered"),
+    AuditAction.MFA_CODE_VOID: _l("Verification code voided"),
+    AuditAction.CSRF_REJECT: _l("Form refused as expired or forged"),
+    AuditAction.REGISTRATION_SUBMIT: _l("Registration requested"),
+    AuditAction.REGISTRATION_DECIDE: _l("Registration decided"),
+    AuditAction.PROXY_CREATE: _l("Proxy created"),
+    AuditAction.PROXY_EXTEND: _l("Proxy end date changed"),
+    AuditAction.PROXY_CANCEL: _l("Proxy cancelled"),
+    AuditAction.PROXY_ASSIGN: _l("Proxy assigned"),
+    AuditAction.PROXY_UNASSIGN: _l("Proxy assignment withdrawn"),
+    AuditAction.PROXY_EXPIRE: _l("Proxy expired"),
+    AuditAction.STEP_UP: _l("Code entered for a sensitive action"),
+}
+
+# Actions a person does for themselves, recorded with only the person concerned: when no actor
+# is recorded, the history shows that person as the one who acted rather than "System".
+SELF_ACTIONS = frozenset(
+    {
+        AuditAction.SIGNIN_PASSWORD,
+        AuditAction.SIGNIN_COMPLETE,
+        AuditAction.MFA_CODE_VERIFY,
+        AuditAction.STEP_UP,
+        AuditAction.PASSWORD_CHANGE,
+    }
+)
+
+OUTCOME_LABELS: dict[str, Any] = {
+    Outcome.SUCCESS: _l("Succeeded"),
+    Outcome.FAILURE: _l("Failed"),
+    Outcome.DENIED: _l("Refused"),
+}
+
+# The `reason` detail is a code; the known ones read as words, others are shown as recorded.
+REASON_LABELS: dict[str, Any] = {
+    "wrong_password": _l("wrong password"),
+    "account_suspended": _l("account suspended"),
+    "account_cancelled": _l("account cancelled"),
+    "cooldown": _l("too soon after the previous code"),
+    "hourly_cap": _l("too many codes in the hour"),
+    "no_active_code": _l("no valid code"),
+    "void": _l("code no longer valid"),
+    "voided": _l("code no longer valid"),
+    "expired": _l("expired"),
+    "mismatch": _l("wrong code"),
+    "too_many_attempts": _l("too many attempts"),
+    "delivery_failed": _l("the email could not be sent"),
+    "inactivity": _l("inactivity"),
+    "administrator": _l("by an administrator"),
+    "invalid": _l("not accepted"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def outcome_label(outcome: str) -> str:
+    return str(OUTCOME_LABELS.get(outcome, outcome))
+
+
+def reason_label(reason: object) -> str:
+    return str(REASON_LABELS.get(str(reason), reason))
+
+
+@bp.get("/entreprise/historique")
+@roles_required(AccountRole.ESM)
+def history() -> str:
+    """What was done in the enterprise's name, newest first, 50 events a page."""
+    enterprise_id = current_account().enterprise_id
+    if enterprise_id is None:  # every ESM has an enterprise; this only narrows the type
+        abort(403)
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    found = enterprise_history(db.session, enterprise_id, page=page)
+    if page > found.pages:
+        abort(404)
+    return render_template(
+        "audit/history.html",
+        history=found,
+        enterprise=current_account().enterprise,
+        catalogue=runtime().catalogue,
+        self_actions=SELF_ACTIONS,
+        action_label=action_label,
+        outcome_label=outcome_label,
+        reason_label=reason_label,
+    )

@@ -6,7 +6,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +29,8 @@ from idp.proxies.models import (
     ProxyRight,
     ProxyStatus,
 )
-from idp.proxies.validity import latest_end
+from idp.proxies.policies import assigning_enterprise_id, can_unassign
+from idp.proxies.validity import check_end_date
 from idp.runtime import Runtime
 
 UNRESTRICTED = "*"
@@ -67,7 +67,7 @@ def create_proxy(
     if not can_manage(actor, enterprise_id):
         raise ForbiddenError()
     today = runtime.clock().date()
-    _check_end(ends_on, today)
+    check_end_date(ends_on, today)
     description = (description or "").strip()
     if not description:
         raise ValidationError(
@@ -118,26 +118,16 @@ def create_proxy(
     return proxy
 
 
-def _check_end(ends_on: date, today: date) -> None:
-    limit = latest_end(today)
-    if ends_on < today:
-        raise ValidationError(_l("The end date cannot be in the past."), field="ends_on")
-    if ends_on > limit:
-        raise ValidationError(
-            _l(
-                "A proxy is valid at most three years less a day: the latest end date is %(date)s.",
-                date=format_date(limit, format="long"),
-            ),
-            field="ends_on",
-        )
-
-
 def _agent(
     session: DbSession, kind: ProxyKind, identifier: str | None, enterprise_id: int
 ) -> Enterprise | None:
     if kind == ProxyKind.INTERNAL:
         return None
-    neq = normalize_neq(identifier or "")
+    try:
+        neq = normalize_neq(identifier or "")
+    except ValidationError as exc:
+        exc.details["field"] = "agent_identifier"
+        raise
     agent = find_by_neq(session, neq)
     if agent is None:
         raise ValidationError(_l("No enterprise has this identifier."), field="agent_identifier")
@@ -193,7 +183,7 @@ def change_end_date(
     today = runtime.clock().date()
     if not proxy.is_in_force(today):
         raise ConflictError(_l("An expired or cancelled proxy cannot be changed."))
-    _check_end(ends_on, today)
+    check_end_date(ends_on, today)
     if proxy.kind == ProxyKind.EXTERNAL and ends_on > proxy.ends_on:
         require_recent_code(verified_at, runtime.clock())
     previous = proxy.ends_on
@@ -239,13 +229,6 @@ def cancel_proxy(
         assignments_withdrawn=withdrawn,
     )
     return withdrawn
-
-
-def assigning_enterprise_id(proxy: Proxy) -> int:
-    """Whose ESM assigns the proxy: the mandator's for internal, the agent's for external."""
-    if proxy.kind == ProxyKind.EXTERNAL and proxy.agent_enterprise_id is not None:
-        return proxy.agent_enterprise_id
-    return proxy.enterprise_id
 
 
 def assign_proxy(
@@ -328,9 +311,7 @@ def unassign_proxy(
 ) -> None:
     """Withdraw one assignment (the mandator's or the assigning enterprise's ESM may)."""
     proxy = assignment.proxy
-    if not (
-        can_manage(actor, proxy.enterprise_id) or can_manage(actor, assigning_enterprise_id(proxy))
-    ):
+    if not can_unassign(actor, proxy):
         raise ForbiddenError()
     session.delete(assignment)
     record(

@@ -42,6 +42,27 @@ class NavItem:
     badge: int = 0
 
 
+# Pages that belong to a menu entry other than their blueprint's first one.
+_SECTIONS = {"ministries.decide": "ministries.operator_queue"}
+
+
+def _section_of(endpoint: str) -> str:
+    """The menu entry a page belongs to: itself, a listed section, or its blueprint's entry."""
+    if endpoint in _SECTIONS:
+        return _SECTIONS[endpoint]
+    if endpoint in {item[0] for item in _ITEMS}:
+        return endpoint
+    blueprint = endpoint.split(".")[0]
+    return next(
+        (
+            e
+            for e, _label, _roles in _ITEMS
+            if e.split(".")[0] == blueprint and e not in {"home.index", "ministries.operator_queue"}
+        ),
+        "",
+    )
+
+
 def init_navigation(app: Flask) -> None:
     @app.context_processor
     def _navigation() -> dict[str, object]:
@@ -51,7 +72,6 @@ def init_navigation(app: Flask) -> None:
         account = user_session.account
         if account.must_change_password:
             return {"nav_items": []}
-        blueprint_of_page = (request.endpoint or "").split(".")[0]
         items = []
         for endpoint, label, roles in _ITEMS:
             if endpoint not in current_app.view_functions:
@@ -59,10 +79,6 @@ def init_navigation(app: Flask) -> None:
             if roles is not None and account.role not in roles:
                 continue
             badge = unread_count(db.session, account.id) if endpoint == "mailbox.index" else 0
-            current = request.endpoint == endpoint or (
-                endpoint != "home.index"
-                and blueprint_of_page == endpoint.split(".")[0]
-                and endpoint != "ministries.operator_queue"
-            )
+            current = _section_of(request.endpoint or "") == endpoint
             items.append(NavItem(url_for(endpoint), str(label), current, badge))
         return {"nav_items": items}
