@@ -36,13 +36,15 @@ class DemoAccount:
     ministry_key: str | None = None
 
 
-_EMITTER, _CONSULTANT = "1143256789", "1170000002"
+_EMITTER, _CONSULTANT, _NEWCOMER = "1143256789", "1170000002", "1160000003"
 _REP, _ESM, _USER = AccountRole.AUTHORIZED_REPRESENTATIVE, AccountRole.ESM, AccountRole.USER
 _OPERATOR = AccountRole.MINISTRY_OPERATOR
 
 DEMO_ENTERPRISES = {
     _EMITTER: "Aciérie Saint-Laurent inc.",
     _CONSULTANT: "Conseils Verts Québec inc.",
+    # Registered nowhere yet: the demo of a registration, its activation and first proxies.
+    _NEWCOMER: "Papetière Boréale inc.",
 }
 
 DEMO_ACCOUNTS = (
@@ -52,6 +54,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("ESMC-3456", "Sophie Côté", "sophie.cote@conseilsverts.example", _ESM, _CONSULTANT),
     DemoAccount(
         "CNST-3457", "Karim Haddad", "karim.haddad@conseilsverts.example", _USER, _CONSULTANT
+    ),
+    DemoAccount(
+        "ESMB-4567", "Julie Bergeron", "julie.bergeron@boreale.example", _ESM, _NEWCOMER
     ),
     DemoAccount(
         "MENV-2345",
