@@ -260,6 +260,15 @@ def app(app_config: dict[str, Any], clock: MutableClock, smtp: SmtpCapture) -> I
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close the pooled connections of every app a test built (psycopg warns on leaks)."""
+    yield
+    for engines in list(db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

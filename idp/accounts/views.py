@@ -11,9 +11,9 @@ from idp.accounts.services import change_password, sign_in_with_password
 from idp.accounts.sessions import EndReason, end_session
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
-from idp.errors import AuthenticationFailedError, DeliveryError, ThrottledError, ValidationError
+from idp.errors import AuthenticationFailedError, ThrottledError, ValidationError
 from idp.extensions import db, limiter
-from idp.mfa.services import issue_code
+from idp.mfa.views import send_code_or_explain
 from idp.web.context import (
     client_info,
     current_session,
@@ -37,31 +37,17 @@ def login() -> Response | str:
     form = SignInForm()
     error = None
     if form.validate_on_submit():
-        rt, client = runtime(), client_info()
         try:
             user_session, token = sign_in_with_password(
                 db.session,
-                rt,
+                runtime(),
                 user_code=form.user_code.data or "",
                 password=form.password.data or "",
                 public_computer=bool(form.public_computer.data),
-                client=client,
+                client=client_info(),
             )
-            issue_code(db.session, rt, user_session, client=client, first_of_sign_in=True)
         except ThrottledError as exc:
-            # Either the password step was refused (its audit is kept) or the hourly cap on
-            # codes was reached (the pending session is dropped with its audit row).
-            if exc.details.get("scope") == "codes":
-                db.session.rollback()
-                record(
-                    db.session,
-                    rt.clock,
-                    AuditAction.MFA_CODE_SEND,
-                    Outcome.DENIED,
-                    client=client,
-                    reason=exc.details.get("reason"),
-                )
-            db.session.commit()
+            db.session.commit()  # the refusal's audit event
             error = throttled_message(exc)
         except AuthenticationFailedError:
             db.session.commit()
@@ -69,28 +55,14 @@ def login() -> Response | str:
                 "The user code or the password is not right, or the account cannot be "
                 "used. Check them and try again."
             )
-        except DeliveryError:
-            db.session.rollback()
-            record(
-                db.session,
-                rt.clock,
-                AuditAction.MFA_CODE_SEND,
-                Outcome.FAILURE,
-                client=client,
-                reason="delivery_failed",
-            )
-            db.session.commit()
-            error = _(
-                "We could not send the verification code by email. Nothing was changed; "
-                "please try again in a few minutes."
-            )
         else:
-            db.session.commit()
-            next_url = safe_next(request.args.get("next"), "")
-            set_session_token(token, persistent=not form.public_computer.data)
-            if next_url:
-                session[NEXT_KEY] = next_url
-            return redirect(url_for("mfa.verify"))
+            error = send_code_or_explain(user_session, first_of_sign_in=True)
+            if error is None:
+                next_url = safe_next(request.args.get("next"), "")
+                set_session_token(token, persistent=not form.public_computer.data)
+                if next_url:
+                    session[NEXT_KEY] = next_url
+                return redirect(url_for("mfa.verify"))
         form.password.data = ""
     return render_template("accounts/login.html", form=form, error=error)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -44,46 +47,15 @@ def verify() -> Response | str:
         flash(_("Your sign-in has expired. Please start again."), "info")
         return redirect(url_for("accounts.login"))
     form = CodeForm()
-    error = None
-    code_void = False
+    outcome = CodeOutcome()
     if form.validate_on_submit():
-        rt, client = runtime(), client_info()
-        try:
-            verify_code(db.session, rt, user_session, form.code.data or "", client=client)
-        except CodeError as exc:
-            db.session.commit()
-            error = str(exc.message)
-            code_void = exc.details.get("reason") in {"void", "voided", "expired"}
-        else:
-            token = authenticate_session(db.session, rt, user_session)
-            rt.throttle.record_success(user_session.account.user_code)
-            record(
-                db.session,
-                rt.clock,
-                AuditAction.SIGNIN_COMPLETE,
-                client=client,
-                actor_id=user_session.account_id,
-                subject_id=user_session.account_id,
-                enterprise_id=user_session.account.enterprise_id,
-                sid=user_session.sid,
-            )
-            db.session.commit()
-            next_url = session.get("next")
-            set_session_token(token, persistent=not user_session.public_computer)
-            if user_session.account.must_change_password:
-                if next_url:
-                    session["next"] = next_url
-                return redirect(url_for("accounts.change_password"))
-            return redirect(safe_next(next_url, url_for("home.index")))
-        form.code.data = ""
-    return render_template(
-        "mfa/verify.html",
-        form=form,
-        resend_form=ResendForm(),
-        error=error,
-        code_void=code_void,
-        masked_email=mask_email(user_session.account.email),
-        minutes=runtime().settings.mfa_code_ttl_seconds // 60,
+        outcome = _check_code(form, user_session)
+        if outcome.accepted:
+            return _complete_sign_in(user_session)
+    return _code_page(
+        form,
+        user_session,
+        outcome,
         step_up=False,
         resend_url=url_for("mfa.resend"),
         cancel_url=url_for("accounts.login"),
@@ -97,53 +69,9 @@ def resend() -> Response:
     user_session = _pending_session()
     if user_session is None:
         return redirect(url_for("accounts.login"))
-    form = ResendForm()
-    if form.validate_on_submit():
-        rt, client = runtime(), client_info()
-        try:
-            issue_code(db.session, rt, user_session, client=client)
-        except ThrottledError as exc:
-            db.session.rollback()
-            record(
-                db.session,
-                rt.clock,
-                AuditAction.MFA_CODE_SEND,
-                Outcome.DENIED,
-                client=client,
-                subject_id=user_session.account_id,
-                reason=exc.details.get("reason"),
-            )
-            db.session.commit()
-            flash(throttled_message(exc), "error")
-        except DeliveryError:
-            db.session.rollback()
-            record(
-                db.session,
-                rt.clock,
-                AuditAction.MFA_CODE_SEND,
-                Outcome.FAILURE,
-                client=client,
-                subject_id=user_session.account_id,
-                reason="delivery_failed",
-            )
-            db.session.commit()
-            flash(
-                _(
-                    "We could not send a new code by email. Your previous code, if any, is "
-                    "still valid; try again in a few minutes."
-                ),
-                "error",
-            )
-        else:
-            db.session.commit()
-            flash(_("A new code was sent. Only the newest code works."), "success")
+    if ResendForm().validate_on_submit():
+        _flash_sent(send_code_or_explain(user_session))
     return redirect(url_for("mfa.verify"))
-
-
-def mask_email(email: str) -> str:
-    """``j•••@example.com``: enough to recognise the address, not to learn it."""
-    local, _sep, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}"
 
 
 @bp.route("/verification", methods=["GET", "POST"])
@@ -153,41 +81,22 @@ def step_up() -> Response | str:
     """Enter a fresh emailed code before a sensitive action, then go back to it."""
     user_session = signed_in_session()
     next_url = safe_next(request.args.get("next"), url_for("home.index"))
-    rt, client = runtime(), client_info()
+    rt = runtime()
     form = CodeForm()
-    error = None
-    code_void = False
+    outcome = CodeOutcome()
     if request.method == "GET" and not has_usable_code(db.session, rt, user_session):
-        error = _send_step_up_code(user_session)
+        outcome = CodeOutcome(error=send_code_or_explain(user_session))
     elif form.validate_on_submit():
-        try:
-            verify_code(db.session, rt, user_session, form.code.data or "", client=client)
-        except CodeError as exc:
-            db.session.commit()
-            error = str(exc.message)
-            code_void = exc.details.get("reason") in {"void", "voided", "expired"}
-        else:
+        outcome = _check_code(form, user_session)
+        if outcome.accepted:
             user_session.code_verified_at = rt.clock()
-            record(
-                db.session,
-                rt.clock,
-                AuditAction.STEP_UP,
-                client=client,
-                actor_id=user_session.account_id,
-                subject_id=user_session.account_id,
-                enterprise_id=user_session.account.enterprise_id,
-            )
+            _record_for(user_session, AuditAction.STEP_UP)
             db.session.commit()
             return redirect(next_url)
-        form.code.data = ""
-    return render_template(
-        "mfa/verify.html",
-        form=form,
-        resend_form=ResendForm(),
-        error=error,
-        code_void=code_void,
-        masked_email=mask_email(user_session.account.email),
-        minutes=rt.settings.mfa_code_ttl_seconds // 60,
+    return _code_page(
+        form,
+        user_session,
+        outcome,
         step_up=True,
         resend_url=url_for("mfa.step_up_resend", next=next_url),
         cancel_url=next_url,
@@ -201,37 +110,135 @@ def step_up_resend() -> Response:
     """A new step-up code (cooldown and hourly cap apply)."""
     next_url = safe_next(request.args.get("next"), url_for("home.index"))
     if ResendForm().validate_on_submit():
-        error = _send_step_up_code(signed_in_session())
-        if error is None:
-            flash(_("A new code was sent. Only the newest code works."), "success")
-        else:
-            flash(error, "error")
+        _flash_sent(send_code_or_explain(signed_in_session()))
     return redirect(url_for("mfa.step_up", next=next_url))
 
 
-def _send_step_up_code(user_session: UserSession) -> str | None:
-    """Send a code for the step-up; returns the message to show when it could not be sent."""
+# -- shared by the pages above and the password step -------------------------------------------
+
+
+def send_code_or_explain(
+    user_session: UserSession, *, first_of_sign_in: bool = False
+) -> str | None:
+    """Email a new code and commit; or roll back, audit why not, and return the message.
+
+    On failure nothing is half-done: the code that was not delivered does not exist (and, for
+    the first code of a sign-in, neither does the pending session).
+    """
     rt, client = runtime(), client_info()
+    # Read before a rollback, which may take the (new, pending) session row with it.
+    account_id = user_session.account_id
     try:
-        issue_code(db.session, rt, user_session, client=client)
+        issue_code(db.session, rt, user_session, client=client, first_of_sign_in=first_of_sign_in)
     except ThrottledError as exc:
         db.session.rollback()
+        _record_send_refusal(exc.details.get("reason"), Outcome.DENIED, account_id)
         return throttled_message(exc)
     except DeliveryError:
         db.session.rollback()
-        record(
-            db.session,
-            rt.clock,
-            AuditAction.MFA_CODE_SEND,
-            Outcome.FAILURE,
-            client=client,
-            subject_id=user_session.account_id,
-            reason="delivery_failed",
-        )
-        db.session.commit()
+        _record_send_refusal("delivery_failed", Outcome.FAILURE, account_id)
         return _(
             "We could not send the verification code by email. Nothing was changed; "
             "please try again in a few minutes."
         )
     db.session.commit()
     return None
+
+
+def _record_send_refusal(reason: str | None, outcome: Outcome, account_id: int) -> None:
+    record(
+        db.session,
+        runtime().clock,
+        AuditAction.MFA_CODE_SEND,
+        outcome,
+        client=client_info(),
+        actor_id=account_id,
+        subject_id=account_id,
+        reason=reason,
+    )
+    db.session.commit()
+
+
+def _flash_sent(error: str | None) -> None:
+    if error is None:
+        flash(_("A new code was sent. Only the newest code works."), "success")
+    else:
+        flash(error, "error")
+
+
+@dataclass(frozen=True)
+class CodeOutcome:
+    """What entering a code gave: accepted, or the message and whether a new code is needed."""
+
+    accepted: bool = False
+    error: str | None = None
+    code_void: bool = False
+
+
+def _check_code(form: CodeForm, user_session: UserSession) -> CodeOutcome:
+    try:
+        verify_code(db.session, runtime(), user_session, form.code.data or "", client=client_info())
+    except CodeError as exc:
+        db.session.commit()  # the failed attempt counts
+        form.code.data = ""
+        void = exc.details.get("reason") in {"void", "voided", "expired"}
+        return CodeOutcome(error=str(exc.message), code_void=void)
+    return CodeOutcome(accepted=True)
+
+
+def _complete_sign_in(user_session: UserSession) -> Response:
+    rt = runtime()
+    token = authenticate_session(db.session, rt, user_session)
+    rt.throttle.record_success(user_session.account.user_code)
+    _record_for(user_session, AuditAction.SIGNIN_COMPLETE, sid=user_session.sid)
+    db.session.commit()
+    next_url = session.get("next")
+    set_session_token(token, persistent=not user_session.public_computer)
+    if user_session.account.must_change_password:
+        if next_url:
+            session["next"] = next_url
+        return redirect(url_for("accounts.change_password"))
+    return redirect(safe_next(next_url, url_for("home.index")))
+
+
+def _record_for(user_session: UserSession, action: AuditAction, **details: Any) -> None:
+    account = user_session.account
+    record(
+        db.session,
+        runtime().clock,
+        action,
+        client=client_info(),
+        actor_id=account.id,
+        subject_id=account.id,
+        enterprise_id=account.enterprise_id,
+        **details,
+    )
+
+
+def _code_page(
+    form: CodeForm,
+    user_session: UserSession,
+    outcome: CodeOutcome,
+    *,
+    step_up: bool,
+    resend_url: str,
+    cancel_url: str,
+) -> str:
+    return render_template(
+        "mfa/verify.html",
+        form=form,
+        resend_form=ResendForm(),
+        error=outcome.error,
+        code_void=outcome.code_void,
+        masked_email=mask_email(user_session.account.email),
+        minutes=runtime().settings.mfa_code_ttl_seconds // 60,
+        step_up=step_up,
+        resend_url=resend_url,
+        cancel_url=cancel_url,
+    )
+
+
+def mask_email(email: str) -> str:
+    """``j•••@example.com``: enough to recognise the address, not to learn it."""
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.demo.mailbox import read_captured, start_capture
-from idp.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from idp.demo.seed import DEMO_ACCOUNTS, DEMO_ENTERPRISES, DEMO_PASSWORD
 from idp.enterprises.models import Enterprise
 from idp.extensions import db
 from tests.conftest import free_port
@@ -107,7 +107,7 @@ def test_demo_seed_is_idempotent(app):
     assert first.exit_code == 0, first.output
     assert "Demo data ready." in first.output
     after_first = _counts()
-    assert after_first == (len(DEMO_ACCOUNTS), 2, len(DEMO_ACCOUNTS))
+    assert after_first == (len(DEMO_ACCOUNTS), len(DEMO_ENTERPRISES), len(DEMO_ACCOUNTS))
 
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
