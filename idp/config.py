@@ -9,7 +9,6 @@ variables, then the overrides passed to :func:`idp.create_app` (tests).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import warnings
@@ -25,6 +24,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from idp.net import is_loopback_host
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = "config/idp.toml"
@@ -246,21 +247,12 @@ def check_settings(settings: Settings) -> None:
             raise ConfigurationError("Production refuses to start: " + "; ".join(problems) + ".")
     elif settings.env is Environment.DEMO:
         host = urlsplit(settings.issuer).hostname or ""
-        if not _is_loopback(host):
+        if not is_loopback_host(host):
             # The demo shows every emailed code on a web page: it must never face a network.
             raise ConfigurationError(
                 "IDP_ENV=demo shows the emailed codes on a page and only runs on a loopback "
                 f"issuer (127.0.0.1 or localhost), not {host!r}."
             )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_secret_key(settings: Settings) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import tomllib
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from idp.ministries.catalogue import Catalogue
+from idp.net import is_loopback_host
 
 # Scopes that are not rights of the catalogue.
 STANDARD_SCOPES = frozenset({"openid", "profile", "email", "enterprise", "offline_access"})
@@ -29,21 +29,12 @@ _CLIENT_ID = r"^[a-z0-9][a-z0-9_-]{2,63}$"
 _SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_redirect_uri(uri: str) -> str:
     """Absolute, HTTPS (plain HTTP only on loopback), no fragment, no user info (RFC 9700 2.1)."""
     parts = urlsplit(uri)
     if parts.scheme not in {"https", "http"} or not parts.hostname:
         raise ValueError(f"{uri!r} must be an absolute https URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(f"{uri!r}: plain http is only allowed on a loopback address")
     if parts.fragment or "#" in uri:
         raise ValueError(f"{uri!r} must not have a fragment")

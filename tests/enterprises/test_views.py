@@ -256,7 +256,7 @@ def test_representative_creates_only_esms(auth, team, clock, smtp):
     assert 'value="user"' not in form
     assert 'type="hidden" name="role" value="esm"' in form
 
-    response = _enter(auth, {**ANNE, "role": "user"})
+    response = auth.form_post(f"{NEW}?lang=en", {**ANNE, "role": "user"}, page=NEW)
     assert response.status_code == 200
     assert "Choose the role" in response.get_data(as_text=True)
     assert auth.client.get(REVIEW).headers["Location"] == NEW
