@@ -55,9 +55,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "CNST-3457", "Karim Haddad", "karim.haddad@conseilsverts.example", _USER, _CONSULTANT
     ),
-    DemoAccount(
-        "ESMB-4567", "Julie Bergeron", "julie.bergeron@boreale.example", _ESM, _NEWCOMER
-    ),
+    DemoAccount("ESMB-4567", "Julie Bergeron", "julie.bergeron@boreale.example", _ESM, _NEWCOMER),
     DemoAccount(
         "MENV-2345",
         "Nadia Bouchard",
