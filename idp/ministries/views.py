@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -24,13 +23,9 @@ from idp.ministries.queries import (
 )
 from idp.ministries.services import decide_registration, submit_registration
 from idp.web.context import client_info, current_account, roles_required, runtime
+from idp.web.i18n import page_language
 
 bp = Blueprint("ministries", __name__)
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "fr"
 
 
 def _enterprise_id(account: Account) -> int:
@@ -70,7 +65,7 @@ def register(ministry_key: str) -> Response | str:
     if ministry is None:
         abort(404)
     registration = registration_of(db.session, enterprise_id, ministry_key)
-    form = registration_form(ministry, _language())
+    form = registration_form(ministry, page_language())
     error = None
     if form.validate_on_submit():
         try:

@@ -13,7 +13,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
 from idp.config import SUPPORTED_LOCALES
@@ -39,6 +39,12 @@ def select_locale() -> str:
     if asked not in SUPPORTED_LOCALES:
         asked = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     return _FORMAT_LOCALES.get(asked, asked)
+
+
+def page_language() -> str:
+    """The language of the page being served: ``fr`` or ``en`` (without the region)."""
+    locale = get_locale()
+    return locale.language if locale else "fr"
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -79,10 +85,8 @@ def init_i18n(app: Flask, babel: Babel) -> None:
 
     @app.context_processor
     def _language_links() -> dict[str, object]:
-        from flask_babel import get_locale
 
-        locale = get_locale()
-        current = locale.language if locale else "fr"
+        current = page_language()
         other = "en" if current == "fr" else "fr"
         # Without `lang`, which would otherwise win over the new choice when coming back.
         query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from flask import redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -46,6 +45,7 @@ from idp.web.context import (
     roles_required,
     runtime,
 )
+from idp.web.i18n import page_language
 
 DRAFT_KEY = "proxies.draft"
 
@@ -120,7 +120,7 @@ def _proxy_form(draft: dict[str, Any] | None) -> ProxyForm:
     enterprise_id = current_enterprise_id()
     return proxy_form(
         _active_ministries(enterprise_id),
-        _language(),
+        page_language(),
         today=current_day(),
         enterprise_id=enterprise_id,
         find_enterprise=lambda neq: find_by_neq(db.session, neq),
@@ -149,8 +149,3 @@ def _draft() -> dict[str, Any] | None:
 def _active_ministries(enterprise_id: int) -> list[Ministry]:
     active = active_ministry_keys(db.session, enterprise_id)
     return [m for m in runtime().catalogue.ministries if m.key in active]
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "fr"
