@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.mailbox.views import bp as mailbox_bp
     from idp.mfa.views import bp as mfa_bp
     from idp.ministries.views import bp as ministries_bp
+    from idp.oidc.views import bp as oidc_bp
     from idp.proxies.views import bp as proxies_bp
     from idp.web.errors import register_error_pages
     from idp.web.navigation import init_navigation
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         proxies_bp,
         mailbox_bp,
         audit_bp,
+        oidc_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

@@ -43,7 +43,7 @@ def init_security(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _no_store(response: Response) -> Response:
         # Pages carry personal data and one-time state: never kept by browsers or proxies.
-        if not request.path.startswith("/static/"):
+        if not request.path.startswith("/static/") and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
