@@ -196,7 +196,14 @@ def verify_code(
         raise CodeError(_l("This code has expired. Ask for a new code."), reason="expired")
     candidate = "".join(ch for ch in (code or "") if not ch.isspace())
     if not hmac.compare_digest(current.code_hash, code_hash(runtime, user_session, candidate)):
-        current.failed_attempts += 1
+        # Counted in the database (not read-modify-write) so parallel guesses all count.
+        session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.id == current.id)
+            .values(failed_attempts=OneTimeCode.failed_attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(current, ["failed_attempts"])
         remaining = runtime.settings.mfa_max_failed_attempts - current.failed_attempts
         audit(Outcome.FAILURE, reason="mismatch", code_id=current.id, remaining=remaining)
         if remaining <= 0:
@@ -219,6 +226,21 @@ def verify_code(
             ),
             reason="mismatch",
         )
+    # Compare-and-set: of two requests presenting the same code at once, exactly one consumes
+    # it, on every database (SQLite ignores FOR UPDATE; this UPDATE is atomic everywhere).
+    consumed = session.execute(
+        update(OneTimeCode)
+        .where(
+            OneTimeCode.id == current.id,
+            OneTimeCode.consumed_at.is_(None),
+            OneTimeCode.voided_at.is_(None),
+        )
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(consumed, "rowcount", 0) != 1:
+        audit(Outcome.FAILURE, reason="already_used", code_id=current.id)
+        raise CodeError(_l("This code is no longer valid. Ask for a new code."), reason="void")
     current.consumed_at = now
     audit(Outcome.SUCCESS, code_id=current.id)
 
