@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.models import Account
 from idp.audit.services import ClientInfo, record
@@ -39,18 +40,12 @@ def submit_registration(
     missing = sorted(k for k, v in cleaned.items() if not v)
     if missing or set(answers) - expected:
         raise ValidationError(_l("Answer every question of the ministry."), fields=missing)
-    registration = session.scalars(
-        select(MinistryRegistration).where(
-            MinistryRegistration.enterprise_id == enterprise_id,
-            MinistryRegistration.ministry_key == ministry_key,
-        )
-    ).one_or_none()
+    registration = existing_registration(session, enterprise_id, ministry_key)
     now = runtime.clock()
     if registration is not None and registration.status != RegistrationStatus.REFUSED:
         raise ConflictError(_l("The enterprise is already registered for this ministry."))
     if registration is None:
         registration = MinistryRegistration(enterprise_id=enterprise_id, ministry_key=ministry_key)
-        session.add(registration)
     # A refused registration may be submitted again: the same row goes back to pending.
     registration.status = RegistrationStatus.PENDING
     registration.answers = cleaned
@@ -59,7 +54,15 @@ def submit_registration(
     registration.decided_at = None
     registration.decided_by_id = None
     registration.decision_reason = None
-    session.flush()
+    try:
+        # A savepoint: two ESMs submitting at the same moment meet the unique constraint; the
+        # second gets the same answer as a double submission, and its transaction lives on.
+        with session.begin_nested():
+            session.add(registration)
+            session.flush()
+    except IntegrityError as exc:
+        # The savepoint's rollback took the new row out of the session with it.
+        raise ConflictError(_l("The enterprise is already registered for this ministry.")) from exc
     record(
         session,
         runtime.clock,
@@ -70,6 +73,17 @@ def submit_registration(
         ministry=ministry_key,
     )
     return registration
+
+
+def existing_registration(
+    session: DbSession, enterprise_id: int, ministry_key: str
+) -> MinistryRegistration | None:
+    return session.scalars(
+        select(MinistryRegistration).where(
+            MinistryRegistration.enterprise_id == enterprise_id,
+            MinistryRegistration.ministry_key == ministry_key,
+        )
+    ).one_or_none()
 
 
 def decide_registration(

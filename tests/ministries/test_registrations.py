@@ -117,3 +117,19 @@ def test_only_the_enterprise_esm_submits(runtime, factory, esm):
                 ministry_key="melccfp",
                 answers=ANSWERS["melccfp"],
             )
+
+
+def test_simultaneous_submissions_keep_one_registration(runtime, esm, monkeypatch):
+    from sqlalchemy import func, select
+
+    from idp.ministries import services
+    from idp.ministries.models import MinistryRegistration
+
+    submit(runtime, esm)
+    # The second ESM's request read "not registered" just before the first one committed.
+    monkeypatch.setattr(services, "existing_registration", lambda *args: None)
+    with pytest.raises(ConflictError):
+        submit(runtime, esm)
+    db.session.commit()  # the transaction is still usable
+    count = db.session.scalar(select(func.count(MinistryRegistration.id)))
+    assert count == 1
