@@ -104,6 +104,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts.views import bp as accounts_bp
     from idp.audit.views import bp as audit_bp
+    from idp.consents.views import bp as consents_bp
     from idp.enterprises.views import bp as enterprises_bp
     from idp.home.views import bp as home_bp
     from idp.mailbox.views import bp as mailbox_bp
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         mailbox_bp,
         audit_bp,
         oidc_bp,
+        consents_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

@@ -3,6 +3,7 @@
 from idp.accounts.models import Account, UserSession
 from idp.audit.models import AuditEvent
 from idp.claims.models import MinistryIdentity
+from idp.consents.models import Consent
 from idp.enterprises.models import Enterprise
 from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
@@ -12,6 +13,7 @@ from idp.proxies.models import Proxy, ProxyAssignment, ProxyMinistry, ProxyRight
 __all__ = [
     "Account",
     "AuditEvent",
+    "Consent",
     "Enterprise",
     "MailboxMessage",
     "MinistryIdentity",

@@ -37,6 +37,8 @@ class AuditAction(StrEnum):
     PROXY_UNASSIGN = "proxies:assignment:cancel"
     PROXY_EXPIRE = "proxies:proxy:expire"
     STEP_UP = "mfa:code:step_up"
+    CONSENT_GRANT = "consents:consent:grant"
+    CONSENT_WITHDRAW = "consents:consent:withdraw"
 
 
 class Outcome(StrEnum):

@@ -31,6 +31,7 @@ _ITEMS = (
     ),
     ("audit.history", _l("Activity history"), _ESM),
     ("mailbox.index", _l("Messages"), None),
+    ("consents.index", _l("Connected services"), None),
 )
 
 

@@ -1,0 +1,1 @@
+"""What a person agreed to share with each ministry, and the page to withdraw it."""
