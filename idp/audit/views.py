@@ -47,6 +47,8 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.PROXY_UNASSIGN: _l("Proxy assignment withdrawn"),
     AuditAction.PROXY_EXPIRE: _l("Proxy expired"),
     AuditAction.STEP_UP: _l("Code entered for a sensitive action"),
+    AuditAction.CONSENT_GRANT: _l("Consent given to a ministry"),
+    AuditAction.CONSENT_WITHDRAW: _l("Consent withdrawn from a ministry"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor
