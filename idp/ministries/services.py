@@ -16,6 +16,7 @@ from idp.enterprises.policies import can_manage, is_operator_of
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from idp.mailbox.notices import notify_registration_decided
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
+from idp.ministries.queries import registration_of
 from idp.runtime import Runtime
 
 
@@ -40,7 +41,7 @@ def submit_registration(
     missing = sorted(k for k, v in cleaned.items() if not v)
     if missing or set(answers) - expected:
         raise ValidationError(_l("Answer every question of the ministry."), fields=missing)
-    registration = existing_registration(session, enterprise_id, ministry_key)
+    registration = registration_of(session, enterprise_id, ministry_key)
     now = runtime.clock()
     if registration is not None and registration.status != RegistrationStatus.REFUSED:
         raise ConflictError(_l("The enterprise is already registered for this ministry."))
@@ -73,17 +74,6 @@ def submit_registration(
         ministry=ministry_key,
     )
     return registration
-
-
-def existing_registration(
-    session: DbSession, enterprise_id: int, ministry_key: str
-) -> MinistryRegistration | None:
-    return session.scalars(
-        select(MinistryRegistration).where(
-            MinistryRegistration.enterprise_id == enterprise_id,
-            MinistryRegistration.ministry_key == ministry_key,
-        )
-    ).one_or_none()
 
 
 def decide_registration(

@@ -127,7 +127,7 @@ def test_simultaneous_submissions_keep_one_registration(runtime, esm, monkeypatc
 
     submit(runtime, esm)
     # The second ESM's request read "not registered" just before the first one committed.
-    monkeypatch.setattr(services, "existing_registration", lambda *args: None)
+    monkeypatch.setattr(services, "registration_of", lambda *args: None)
     with pytest.raises(ConflictError):
         submit(runtime, esm)
     db.session.commit()  # the transaction is still usable
