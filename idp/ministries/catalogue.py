@@ -22,10 +22,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Right(_Strict):
-    id: str
+class _Labelled(_Strict):
+    """An entry with a French and an English label."""
+
     label_fr: str = Field(min_length=1)
     label_en: str = Field(min_length=1)
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_fr
+
+
+class _Named(_Strict):
+    """An entry with a French and an English name."""
+
+    name_fr: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_fr
+
+
+class Right(_Labelled):
+    id: str
 
     @field_validator("id")
     @classmethod
@@ -34,34 +52,19 @@ class Right(_Strict):
             raise ValueError("must look like `ministry.service.right` (lower case, digits, _)")
         return value
 
-    def label(self, language: str) -> str:
-        return self.label_en if language == "en" else self.label_fr
 
-
-class Question(_Strict):
+class Question(_Labelled):
     key: str = Field(pattern=_KEY)
-    label_fr: str = Field(min_length=1)
-    label_en: str = Field(min_length=1)
-
-    def label(self, language: str) -> str:
-        return self.label_en if language == "en" else self.label_fr
 
 
-class Service(_Strict):
+class Service(_Named):
     key: str = Field(pattern=_KEY)
-    name_fr: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
     rights: tuple[Right, ...] = Field(min_length=1)
 
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_fr
 
-
-class Ministry(_Strict):
+class Ministry(_Named):
     key: str = Field(pattern=_KEY)
     acronym: str = Field(min_length=1)
-    name_fr: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
     registration_questions: tuple[Question, ...] = ()
     services: tuple[Service, ...] = Field(min_length=1)
 
@@ -71,9 +74,6 @@ class Ministry(_Strict):
             if not right.id.startswith(self.key + "."):
                 raise ValueError(f"right {right.id!r} must start with {self.key + '.'!r}")
         return self
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_fr
 
     @property
     def rights(self) -> tuple[Right, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -140,25 +140,8 @@ def test_external_proxy_rights_for_the_agent_staff(runtime, world):
     assert held(runtime, world.firm_esm, world.emitter) == frozenset()
 
 
-def test_enterprises_a_consultant_may_act_for(runtime, world, factory):
-    second = factory.enterprise("Papetière Boréale inc.")
-    second_esm = factory.person(enterprise=second, name="Lise Boréale").account
-    register(runtime, second_esm, "melccfp")
-    for esm, enterprise in ((world.esm, world.emitter), (second_esm, second)):
-        proxy = create_proxy(
-            db.session,
-            runtime,
-            esm,
-            enterprise_id=enterprise.id,
-            kind=ProxyKind.EXTERNAL,
-            ends_on=TODAY + timedelta(days=30),
-            description="Vérification",
-            grants=[MinistryGrant("melccfp", False, frozenset({IQEA_VERIFIER}))],
-            agent_identifier=world.firm.neq,
-            verified_at=runtime.clock(),
-        )
-        assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
-    db.session.commit()
+def test_enterprises_a_consultant_may_act_for(runtime, world, second_client):
+    second = second_client
     found = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
     assert [f.enterprise_id for f in found] == sorted([world.emitter.id, second.id])
     # The firm itself is not active at MELCCFP: its consultant has nothing of his own there.

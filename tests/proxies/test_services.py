@@ -160,27 +160,7 @@ def test_database_refuses_a_second_assignment_from_the_same_mandator(runtime, wo
     db.session.rollback()
 
 
-def test_a_consultant_holds_proxies_from_several_clients(runtime, world, factory):
-    from .conftest import register
-
-    second = factory.enterprise("Papetière Boréale inc.")
-    second_esm = factory.person(enterprise=second, name="Lise Boréale").account
-    register(runtime, second_esm, "melccfp")
-    for esm, enterprise in ((world.esm, world.emitter), (second_esm, second)):
-        proxy = create_proxy(
-            db.session,
-            runtime,
-            esm,
-            enterprise_id=enterprise.id,
-            kind=ProxyKind.EXTERNAL,
-            ends_on=date(2027, 1, 1),
-            description="Vérification",
-            grants=[MinistryGrant("melccfp", True)],
-            agent_identifier=world.firm.neq,
-            verified_at=runtime.clock(),
-        )
-        assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
-    db.session.commit()
+def test_a_consultant_holds_proxies_from_several_clients(second_client):
     assert len(db.session.scalars(select(ProxyAssignment)).all()) == 2
 
 
