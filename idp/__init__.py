@@ -73,11 +73,20 @@ def create_app(
 
     _init_extensions(app, settings)
     _register_blueprints(app, settings)
+    _init_oidc(app)
 
     from idp.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _init_oidc(app: Flask) -> None:
+    from idp.oidc.logout import register_delivery
+    from idp.oidc.server import create_server
+
+    create_server(app)
+    register_delivery(app)
 
 
 def _load_keys(settings: Settings, clock: Clock) -> KeyStore:

@@ -123,15 +123,20 @@ def lifecycle_group() -> None:
 @lifecycle_group.command("run")
 @with_appcontext
 def lifecycle_run() -> None:
-    """Inactivity cancellations and warnings, proxy reminders and expiries (idempotent)."""
+    """Inactivity cancellations and warnings, proxy reminders and expiries, grants that lost
+    their rights, and back-channel logouts not yet delivered (idempotent)."""
     from idp.lifecycle import run_lifecycle
+    from idp.oidc.logout import deliver_pending
 
     report = run_lifecycle(db.session, _runtime())
     db.session.commit()
+    tried = deliver_pending(db.session, _runtime())
+    delivered = sum(1 for n in tried if n.delivered_at is not None)
     click.echo(
         f"Inactivity warnings: {report.inactivity_warnings}; accounts cancelled: "
         f"{report.accounts_cancelled}; proxy reminders: {report.proxy_reminders}; "
-        f"proxies expired: {report.proxies_expired}."
+        f"proxies expired: {report.proxies_expired}; grants ended: {report.grants_ended}; "
+        f"back-channel logouts delivered: {delivered} of {len(tried)}."
     )
 
 

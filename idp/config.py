@@ -85,6 +85,18 @@ class Settings(BaseSettings):
         description="How long a retired signing key stays published after a rotation; longer "
         "than any token it signed lives.",
     )
+    oidc_code_lifetime_seconds: int = Field(
+        60, description="Validity of an authorization code (RFC 9700: short, single use)."
+    )
+    oidc_access_token_lifetime_seconds: int = Field(
+        600, description="Validity of an access token (a signed JWT, RFC 9068)."
+    )
+    oidc_id_token_lifetime_seconds: int = Field(600, description="Validity of an ID token.")
+    oidc_refresh_token_lifetime_seconds: int = Field(
+        28800,
+        description="A refresh token expires this long after it was issued; each use rotates "
+        "it. Without `offline_access` the family also ends with the browser session.",
+    )
     relying_parties_dir: Path = Field(
         PROJECT_ROOT / "relying_parties",
         description="Directory of relying-party registration files.",

@@ -21,6 +21,7 @@ from idp.db_types import DbSession
 from idp.errors import DeliveryError
 from idp.mailbox.models import MailboxMessage
 from idp.mailbox.notices import esms_of, notify_inactivity, notify_proxy_expiring
+from idp.oidc.logout import on_rights_changed
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyStatus
 from idp.proxies.validity import add_years
 from idp.runtime import Runtime
@@ -38,6 +39,7 @@ class LifecycleReport:
     accounts_cancelled: int = 0
     proxy_reminders: int = 0
     proxies_expired: int = 0
+    grants_ended: int = 0
 
 
 def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
@@ -47,6 +49,8 @@ def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
     _inactive_accounts(session, runtime, today, report)
     _expiring_proxies(session, runtime, today, report)
     _expired_proxies(session, runtime, today, report)
+    # Expired proxies and registrations end the grants that stood on them.
+    report.grants_ended = on_rights_changed(session, runtime)
     return report
 
 

@@ -8,13 +8,26 @@ from idp.enterprises.models import Enterprise
 from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
 from idp.ministries.models import MinistryRegistration
+from idp.oidc.models import (
+    AuthorizationCode,
+    EnterpriseChoice,
+    Grant,
+    IssuedToken,
+    LogoutNotification,
+    UsedClientAssertion,
+)
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyMinistry, ProxyRight
 
 __all__ = [
     "Account",
     "AuditEvent",
+    "AuthorizationCode",
     "Consent",
     "Enterprise",
+    "EnterpriseChoice",
+    "Grant",
+    "IssuedToken",
+    "LogoutNotification",
     "MailboxMessage",
     "MinistryIdentity",
     "MinistryRegistration",
@@ -23,5 +36,6 @@ __all__ = [
     "ProxyAssignment",
     "ProxyMinistry",
     "ProxyRight",
+    "UsedClientAssertion",
     "UserSession",
 ]

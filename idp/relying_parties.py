@@ -78,7 +78,7 @@ class OidcClient(BaseModel):
     )
     scopes: tuple[str, ...] = ("openid",)
     required_rights: tuple[str, ...] = ()
-    minimum_acr: str | None = None
+    minimum_acr: Literal["urn:clicsequr:acr:mfa"] | None = None
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod

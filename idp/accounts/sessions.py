@@ -17,6 +17,7 @@ from idp.accounts.models import Account, SessionStage, UserSession
 from idp.audit.services import ClientInfo, record
 from idp.audit.tags import AuditAction
 from idp.db_types import DbSession
+from idp.oidc.logout import on_sessions_ended
 from idp.runtime import Runtime
 
 # Writing last_seen_at on every request would make every page a database write; a minute of
@@ -31,6 +32,7 @@ class EndReason:
     PENDING_TIMEOUT = "pending_timeout"
     ACCOUNT_INACTIVE = "account_inactive"
     REPLACED = "replaced"
+    RELYING_PARTY_LOGOUT = "relying_party_logout"
 
 
 def hash_token(token: str) -> str:
@@ -148,13 +150,25 @@ def end_session(
         reason=reason,
         sid=user_session.sid,
     )
+    # Every relying party that took part in the session hears of its end.
+    on_sessions_ended(session, runtime, [user_session.id])
 
 
 def end_account_sessions(session: DbSession, runtime: Runtime, account_id: int, reason: str) -> int:
     """End every live session of an account (suspension, cancellation); returns how many."""
-    result = session.execute(
+    ids = list(
+        session.scalars(
+            select(UserSession.id).where(
+                UserSession.account_id == account_id, UserSession.ended_at.is_(None)
+            )
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(
         update(UserSession)
-        .where(UserSession.account_id == account_id, UserSession.ended_at.is_(None))
+        .where(UserSession.id.in_(ids), UserSession.ended_at.is_(None))
         .values(ended_at=runtime.clock(), end_reason=reason)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    on_sessions_ended(session, runtime, ids)
+    return len(ids)

@@ -36,6 +36,10 @@ def login() -> Response | str:
     """Step 1: user code and password."""
     form = SignInForm()
     error = None
+    hint = request.args.get("login_hint")
+    if request.method == "GET" and hint:
+        # A relying party's `login_hint` (OIDC): the user code, if it gave one.
+        form.user_code.data = hint.strip()[:16]
     if form.validate_on_submit():
         try:
             user_session, token = sign_in_with_password(
@@ -58,6 +62,7 @@ def login() -> Response | str:
         else:
             error = send_code_or_explain(user_session, first_of_sign_in=True)
             if error is None:
+                _replace_previous_session()
                 next_url = safe_next(request.args.get("next"), "")
                 set_session_token(token, persistent=not form.public_computer.data)
                 if next_url:
@@ -65,6 +70,14 @@ def login() -> Response | str:
                 return redirect(url_for("mfa.verify"))
         form.password.data = ""
     return render_template("accounts/login.html", form=form, error=error)
+
+
+def _replace_previous_session() -> None:
+    """Signing in again (a relying party asked for a fresh sign-in) ends the session before."""
+    previous = current_session()
+    if previous is not None and previous.ended_at is None:
+        end_session(db.session, runtime(), previous, EndReason.REPLACED, client=client_info())
+        db.session.commit()
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"], endpoint="change_password")

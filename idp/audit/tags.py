@@ -39,6 +39,12 @@ class AuditAction(StrEnum):
     STEP_UP = "mfa:code:step_up"
     CONSENT_GRANT = "consents:consent:grant"
     CONSENT_WITHDRAW = "consents:consent:withdraw"
+    OIDC_SIGN_IN = "oidc:authorization:grant"
+    OIDC_AUTHORIZATION_DENY = "oidc:authorization:deny"
+    OIDC_ENTERPRISE_CHOOSE = "oidc:enterprise:choose"
+    OIDC_GRANT_REVOKE = "oidc:grant:revoke"
+    OIDC_LOGOUT = "oidc:session:logout"
+    OIDC_BACKCHANNEL_LOGOUT = "oidc:backchannel:deliver"
 
 
 class Outcome(StrEnum):

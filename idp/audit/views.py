@@ -49,6 +49,12 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.STEP_UP: _l("Code entered for a sensitive action"),
     AuditAction.CONSENT_GRANT: _l("Consent given to a ministry"),
     AuditAction.CONSENT_WITHDRAW: _l("Consent withdrawn from a ministry"),
+    AuditAction.OIDC_SIGN_IN: _l("Signed in to a ministry's service"),
+    AuditAction.OIDC_AUTHORIZATION_DENY: _l("Sign-in to a ministry's service refused"),
+    AuditAction.OIDC_ENTERPRISE_CHOOSE: _l("Enterprise chosen for a ministry's services"),
+    AuditAction.OIDC_GRANT_REVOKE: _l("A service's access ended"),
+    AuditAction.OIDC_LOGOUT: _l("Signed out from a ministry's service"),
+    AuditAction.OIDC_BACKCHANNEL_LOGOUT: _l("Service told of the end of a session"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor

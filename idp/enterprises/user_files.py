@@ -34,6 +34,7 @@ from idp.enterprises.policies import (
 )
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from idp.mfa.step_up import require_recent_code
+from idp.oidc.logout import on_rights_changed
 from idp.runtime import Runtime
 
 # North American numbers as people write them: digits, spaces, dashes, dots, parentheses, +.
@@ -264,6 +265,10 @@ def designate_esm(
     if make_esm:
         require_recent_code(verified_at, runtime.clock())
     target.role = AccountRole.ESM if make_esm else AccountRole.USER
+    if not make_esm:
+        # A former ESM keeps only what proxies give them: sites lose what went beyond.
+        session.flush()
+        on_rights_changed(session, runtime, [target.id])
     record(
         session,
         runtime.clock,

@@ -21,6 +21,7 @@ from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationE
 from idp.mailbox.notices import notify_proxy_received
 from idp.mfa.step_up import require_recent_code
 from idp.ministries.services import active_ministry_keys
+from idp.oidc.logout import on_rights_changed
 from idp.proxies.models import (
     Proxy,
     ProxyAssignment,
@@ -216,8 +217,16 @@ def cancel_proxy(
         raise ConflictError(_l("This proxy is already cancelled."))
     proxy.status = ProxyStatus.CANCELLED
     proxy.cancelled_at = runtime.clock()
+    holders = list(
+        session.scalars(
+            select(ProxyAssignment.account_id).where(ProxyAssignment.proxy_id == proxy.id)
+        )
+    )
     result = session.execute(delete(ProxyAssignment).where(ProxyAssignment.proxy_id == proxy.id))
     withdrawn = int(getattr(result, "rowcount", 0) or 0)
+    session.flush()
+    # Sites signed in on this proxy lose their tokens and hear of it (back-channel logout).
+    on_rights_changed(session, runtime, holders)
     record(
         session,
         runtime.clock,
@@ -314,6 +323,8 @@ def unassign_proxy(
     if not can_unassign(actor, proxy):
         raise ForbiddenError()
     session.delete(assignment)
+    session.flush()
+    on_rights_changed(session, runtime, [assignment.account_id])
     record(
         session,
         runtime.clock,

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
+    g,
     has_request_context,
     redirect,
     request,
@@ -35,7 +36,12 @@ def select_locale() -> str:
     """
     asked = None
     if has_request_context():
-        asked = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
+        asked = (
+            request.args.get("lang")
+            # A relying party's `ui_locales` (OIDC), when the authorize step found one.
+            or g.get("requested_locale")
+            or request.cookies.get(LOCALE_COOKIE)
+        )
     if asked not in SUPPORTED_LOCALES:
         asked = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     return _FORMAT_LOCALES.get(asked, asked)

@@ -1,0 +1,457 @@
+"""The authorization endpoint: who signs in, for which enterprise, sharing what.
+
+authlib validates the request (client, exact redirect URI, response type, scope, PKCE, nonce
+replay). Then, in order: a fresh sign-in if there is none or the relying party asks for one
+(``prompt=login``, ``max_age``, an ``id_token_hint`` for someone else), the enterprise the person
+acts for at this ministry, the consent to what is shared, and finally the code. Every page in
+between posts back to this same URL, so the request itself is the only state carried.
+
+An unknown client or a redirect URI that is not registered is answered with a page and never
+with a redirect (RFC 6749 4.1.2.1): the redirect would go to an address nobody vouched for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from authlib.oidc.core.errors import (
+    AccountSelectionRequiredError,
+    ConsentRequiredError,
+    LoginRequiredError,
+)
+from flask import g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from joserfc import jwt
+from joserfc.errors import JoseError
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from idp.accounts.models import UserSession
+from idp.audit.services import record
+from idp.audit.tags import AuditAction, Outcome
+from idp.claims.identity import build_identity
+from idp.claims.subjects import pairwise_subject
+from idp.config import SUPPORTED_LOCALES
+from idp.consents.services import covers, find_consent, grant_consent
+from idp.consents.views import scope_label
+from idp.enterprises.models import Enterprise
+from idp.extensions import csrf, db, limiter
+from idp.oidc import issuance
+from idp.oidc.models import EnterpriseChoice
+from idp.oidc.server import AuthorizedUser, provider_server
+from idp.oidc.views.common import AUTHORIZE_PATH, bp
+from idp.proxies.rights import EffectiveRights, enterprises_for
+from idp.relying_parties import OidcClient
+from idp.web.context import client_info, current_session, runtime
+from idp.web.i18n import page_language
+
+# Parameters that, once satisfied by a fresh sign-in, must not ask for it again on return.
+_FRESH_LOGIN_PARAMETERS = ("max_age", "id_token_hint")
+_FORM_FIELDS = ("csrf_token", "decision", "enterprise")
+
+
+class DecisionForm(FlaskForm):
+    """Only the CSRF token: the decision is the button pressed."""
+
+
+@dataclass
+class AuthorizationContext:
+    grant: Any
+    client: OidcClient
+    user_session: UserSession | None
+    prompts: frozenset[str]
+
+
+@bp.route(AUTHORIZE_PATH, methods=["GET", "POST"])
+@csrf.exempt  # checked below for the person's own choices; a relying party may POST a request
+@limiter.limit("120/minute")
+def authorize() -> Response | tuple[str, int] | str:
+    if request.method == "POST" and not any(field in request.form for field in _FORM_FIELDS):
+        # OIDC Core 3.1.2.1: the request may come as a form post; continue it as a GET.
+        return redirect(f"{AUTHORIZE_PATH}?{urlencode(list(request.form.items(multi=True)))}", 303)
+    _apply_ui_locales()
+    user_session = current_session()
+    if user_session is not None and not user_session.is_authenticated:
+        user_session = None
+    try:
+        grant = provider_server().get_consent_grant(end_user=user_session)
+    except OAuth2Error as error:
+        return _refuse(error)
+    client = grant.client.registration
+    context = AuthorizationContext(
+        grant=grant,
+        client=client,
+        user_session=user_session,
+        prompts=frozenset(request.values.get("prompt", "").split()),
+    )
+    try:
+        return _continue(context)
+    except OAuth2Error as error:
+        error.redirect_uri = grant.redirect_uri
+        error.state = request.values.get("state")
+        return _refuse(error)
+
+
+def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str:
+    _refuse_unsupported_parameters()
+    if request.form and not DecisionForm().validate_on_submit():
+        raise InvalidRequestError("The form expired; start again from the service.")
+    if _needs_fresh_sign_in(context):
+        if "none" in context.prompts:
+            raise LoginRequiredError()
+        return _send_to_sign_in(context)
+    user_session = context.user_session
+    assert user_session is not None  # noqa: S101 (a fresh sign-in exists past this point)
+    account = user_session.account
+    if account.must_change_password:
+        session["next"] = request.full_path
+        return redirect(url_for("accounts.change_password"))
+    if request.form.get("decision") == "deny":
+        return _deny(context, reason="declined")
+    options = _enterprise_options(context)
+    if not options:
+        if "none" in context.prompts:
+            return _deny(context, reason="no_rights")
+        return _no_rights_page(context)
+    chosen = _chosen_enterprise(context, options)
+    if chosen is None:
+        if "none" in context.prompts:
+            raise AccountSelectionRequiredError()
+        return _choice_page(context, options)
+    return _consent_or_code(context, chosen)
+
+
+# -- sign-in ------------------------------------------------------------------------------------
+
+
+def _needs_fresh_sign_in(context: AuthorizationContext) -> bool:
+    user_session = context.user_session
+    if user_session is None or user_session.authenticated_at is None:
+        return True
+    if "login" in context.prompts and not request.form:
+        return True
+    max_age = request.values.get("max_age")
+    if max_age is not None:
+        try:
+            allowed = timedelta(seconds=int(max_age))
+        except ValueError as exc:
+            raise InvalidRequestError("'max_age' must be a number of seconds.") from exc
+        if runtime().clock() - user_session.authenticated_at > allowed:
+            return True
+    hint = request.values.get("id_token_hint")
+    return hint is not None and not _hint_names_current_person(context, hint)
+
+
+def _hint_names_current_person(context: AuthorizationContext, hint: str) -> bool:
+    """An ``id_token_hint`` this provider signed (expired or not) naming the signed-in person."""
+    rt = runtime()
+    try:
+        token = jwt.decode(hint, rt.keystore.key_set(), algorithms=["RS256", "PS256", "ES256"])
+    except (JoseError, ValueError) as exc:
+        raise InvalidRequestError("'id_token_hint' is not an ID token of this provider.") from exc
+    claims = token.claims
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else audience or []
+    if claims.get("iss") != rt.settings.issuer or context.client.client_id not in audiences:
+        raise InvalidRequestError("'id_token_hint' was not issued to this client.")
+    assert context.user_session is not None  # noqa: S101
+    subject = pairwise_subject(
+        db.session, rt, context.user_session.account_id, context.client.ministry
+    )
+    return bool(claims.get("sub") == subject)
+
+
+def _send_to_sign_in(context: AuthorizationContext) -> Response:
+    """To the password page, then back here without asking for the fresh sign-in again."""
+    params = [
+        (key, value)
+        for key, value in request.args.items(multi=True)
+        if key not in _FRESH_LOGIN_PARAMETERS
+    ]
+    prompts = " ".join(p for p in sorted(context.prompts) if p != "login")
+    params = [(k, v) for k, v in params if k != "prompt"]
+    if prompts:
+        params.append(("prompt", prompts))
+    resume = f"{AUTHORIZE_PATH}?{urlencode(params)}"
+    login_args: dict[str, Any] = {"next": resume}
+    hint = request.args.get("login_hint")
+    if hint:
+        login_args["login_hint"] = hint[:32]
+    if g.get("requested_locale"):
+        login_args["lang"] = g.requested_locale
+    return redirect(url_for("accounts.login", **login_args))
+
+
+# -- enterprise -------------------------------------------------------------------------------
+
+
+def _enterprise_options(context: AuthorizationContext) -> list[EffectiveRights]:
+    """Enterprises the person may act for at this ministry holding a right the site needs."""
+    assert context.user_session is not None  # noqa: S101
+    rt = runtime()
+    found = enterprises_for(
+        db.session,
+        rt.catalogue,
+        context.user_session.account,
+        context.client.ministry,
+        rt.clock().date(),
+    )
+    required = set(context.client.required_rights)
+    return [held for held in found if not required or held.rights & required]
+
+
+def _chosen_enterprise(
+    context: AuthorizationContext, options: list[EffectiveRights]
+) -> EffectiveRights | None:
+    by_id = {held.enterprise_id: held for held in options}
+    user_session = context.user_session
+    assert user_session is not None  # noqa: S101
+    posted = request.form.get("enterprise")
+    if posted is not None:
+        held = by_id.get(int(posted)) if posted.isdigit() else None
+        if held is None:
+            raise InvalidRequestError("That enterprise cannot be chosen.")
+        _remember_choice(context, held)
+        return held
+    if "select_account" in context.prompts and len(options) > 1:
+        return None
+    remembered = db.session.scalars(
+        select(EnterpriseChoice).where(
+            EnterpriseChoice.session_id == user_session.id,
+            EnterpriseChoice.ministry_key == context.client.ministry,
+        )
+    ).one_or_none()
+    if remembered is not None and remembered.enterprise_id in by_id:
+        return by_id[remembered.enterprise_id]
+    if len(options) == 1:
+        _remember_choice(context, options[0])
+        return options[0]
+    return None
+
+
+def _remember_choice(context: AuthorizationContext, held: EffectiveRights) -> None:
+    """The choice holds for this ministry for the rest of the browser session."""
+    rt = runtime()
+    user_session = context.user_session
+    assert user_session is not None  # noqa: S101
+    existing = db.session.scalars(
+        select(EnterpriseChoice).where(
+            EnterpriseChoice.session_id == user_session.id,
+            EnterpriseChoice.ministry_key == context.client.ministry,
+        )
+    ).one_or_none()
+    if existing is None:
+        db.session.add(
+            EnterpriseChoice(
+                session_id=user_session.id,
+                ministry_key=context.client.ministry,
+                enterprise_id=held.enterprise_id,
+                chosen_at=rt.clock(),
+            )
+        )
+    elif existing.enterprise_id != held.enterprise_id:
+        existing.enterprise_id = held.enterprise_id
+        existing.chosen_at = rt.clock()
+    record(
+        db.session,
+        rt.clock,
+        AuditAction.OIDC_ENTERPRISE_CHOOSE,
+        client=client_info(),
+        subject_id=user_session.account_id,
+        enterprise_id=held.enterprise_id,
+        relying_party=context.client.client_id,
+        ministry=context.client.ministry,
+    )
+    db.session.flush()
+
+
+# -- consent and code -------------------------------------------------------------------------
+
+
+def _consent_or_code(
+    context: AuthorizationContext, held: EffectiveRights
+) -> Response | tuple[str, int] | str:
+    rt = runtime()
+    user_session = context.user_session
+    assert user_session is not None  # noqa: S101
+    account = user_session.account
+    enterprise = db.session.get(Enterprise, held.enterprise_id)
+    assert enterprise is not None  # noqa: S101
+    identity = build_identity(
+        db.session, rt, account, enterprise, context.client.ministry, rt.clock().date()
+    )
+    scope = issuance.narrowed_scope(context.grant.request.scope or "", identity)
+    scopes = scope.split()
+    consent = find_consent(db.session, account.id, context.client.ministry)
+    decided = request.form.get("decision") == "allow"
+    if decided:
+        grant_consent(
+            db.session, rt, account.id, context.client.ministry, scopes, client=client_info()
+        )
+    elif not covers(consent, scopes) or "consent" in context.prompts:
+        if "none" in context.prompts:
+            raise ConsentRequiredError()
+        return _consent_page(context, held, enterprise, scopes)
+    user = AuthorizedUser(
+        user_session=user_session,
+        enterprise_id=held.enterprise_id,
+        ministry_key=context.client.ministry,
+        scope=scope,
+    )
+    response = provider_server().create_authorization_response(grant_user=user, grant=context.grant)
+    if consent is not None and not decided:
+        consent.last_used_at = rt.clock()
+    record(
+        db.session,
+        rt.clock,
+        AuditAction.OIDC_SIGN_IN,
+        client=client_info(),
+        subject_id=account.id,
+        enterprise_id=held.enterprise_id,
+        relying_party=context.client.client_id,
+        scope=scope,
+        sid=user_session.sid,
+    )
+    db.session.commit()
+    return _with_issuer(response)
+
+
+def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str, int]:
+    rt = runtime()
+    user_session = context.user_session
+    record(
+        db.session,
+        rt.clock,
+        AuditAction.OIDC_AUTHORIZATION_DENY,
+        Outcome.DENIED,
+        client=client_info(),
+        subject_id=user_session.account_id if user_session else None,
+        relying_party=context.client.client_id,
+        reason=reason,
+    )
+    db.session.commit()
+    error = AccessDeniedError(
+        description="The person holds no right this service needs."
+        if reason == "no_rights"
+        else "The person declined.",
+        redirect_uri=context.grant.redirect_uri,
+    )
+    error.state = request.values.get("state")
+    return _refuse(error)
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+def _page_context(context: AuthorizationContext) -> dict[str, Any]:
+    language = page_language()
+    return {
+        "service_name": context.client.name(language),
+        "ministry": runtime().catalogue.ministry(context.client.ministry),
+        "language": language,
+        "form": DecisionForm(),
+        "action": request.full_path if request.method == "GET" else _action_url(),
+    }
+
+
+def _action_url() -> str:
+    params = [(k, v) for k, v in request.args.items(multi=True)]
+    return f"{AUTHORIZE_PATH}?{urlencode(params)}"
+
+
+def _no_rights_page(context: AuthorizationContext) -> tuple[str, int]:
+    return render_template("oidc/no_rights.html", **_page_context(context)), 403
+
+
+def _choice_page(context: AuthorizationContext, options: list[EffectiveRights]) -> str:
+    language = page_language()
+    catalogue = runtime().catalogue
+    rows = []
+    for held in options:
+        enterprise = db.session.get(Enterprise, held.enterprise_id)
+        rows.append(
+            {
+                "id": held.enterprise_id,
+                "enterprise": enterprise,
+                "source": str(held.source),
+                "rights": [
+                    right.label(language)
+                    for right_id in sorted(held.rights)
+                    if (right := catalogue.right(right_id)) is not None
+                ],
+            }
+        )
+    return render_template("oidc/choose_enterprise.html", rows=rows, **_page_context(context))
+
+
+def _consent_page(
+    context: AuthorizationContext,
+    held: EffectiveRights,
+    enterprise: Enterprise,
+    scopes: list[str],
+) -> str:
+    language = page_language()
+    shared = [scope_label(scope, language) for scope in scopes]
+    return render_template(
+        "oidc/consent.html", shared=shared, enterprise=enterprise, **_page_context(context)
+    )
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def _refuse(error: OAuth2Error) -> Response | tuple[str, int]:
+    """Back to the relying party when its redirect URI is known good, else a page."""
+    if not error.redirect_uri:
+        return (
+            render_template(
+                "oidc/error.html",
+                error=error.error,
+                description=error.get_error_description() or "",
+            ),
+            400,
+        )
+    status, _body, headers = error()
+    response = Response(status=status, headers=headers)
+    return _with_issuer(response)
+
+
+def _with_issuer(response: Response | tuple[str, int]) -> Response | tuple[str, int]:
+    """RFC 9207: the ``iss`` parameter on every authorization response, errors included."""
+    if isinstance(response, tuple):
+        return response
+    location = response.headers.get("Location")
+    if location:
+        response.headers["Location"] = add_params_to_uri(
+            location, {"iss": runtime().settings.issuer}
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refuse_unsupported_parameters() -> None:
+    values = request.values
+    if "request" in values:
+        raise OAuth2Error("Request objects are not supported.", error="request_not_supported")
+    if "request_uri" in values:
+        raise OAuth2Error("Request URIs are not supported.", error="request_uri_not_supported")
+    if "registration" in values:
+        raise OAuth2Error("Registration is not supported.", error="registration_not_supported")
+    mode = values.get("response_mode")
+    if mode not in (None, "query"):
+        raise InvalidRequestError("Only response_mode=query is supported.")
+
+
+def _apply_ui_locales() -> None:
+    """``ui_locales`` (OIDC Core 3.1.2.1): the first language this provider speaks wins."""
+    for tag in request.values.get("ui_locales", "").split():
+        language = tag.split("-")[0].lower()
+        if language in SUPPORTED_LOCALES:
+            g.requested_locale = language
+            return

@@ -1,0 +1,126 @@
+"""RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+
+With a valid ``id_token_hint`` for the person signed in here, the session ends at once;
+otherwise (only a ``client_id``, or a hint for another session) the person confirms first, so
+that a link on any page cannot sign them out. The browser goes back only to a
+``post_logout_redirect_uri`` registered for that client, compared exactly; anything else is
+refused on a page, never followed (no open redirect through logout).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oidc.rpinitiated import EndSessionEndpoint as BaseEndSessionEndpoint
+from authlib.oidc.rpinitiated.end_session import EndSessionRequest
+from flask import redirect, render_template, request
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from idp.accounts.sessions import EndReason, end_session
+from idp.audit.services import record
+from idp.audit.tags import AuditAction
+from idp.extensions import csrf, db
+from idp.oidc.server import provider_server
+from idp.oidc.views.common import END_SESSION_PATH, bp
+from idp.web.context import client_info, current_session, runtime
+from idp.web.i18n import page_language
+from idp.web.session_loader import clear_session_token
+
+
+class EndSessionEndpoint(BaseEndSessionEndpoint):
+    def get_server_jwks(self) -> dict[str, Any]:
+        return runtime().keystore.jwks()
+
+    def get_algorithms(self) -> list[str]:
+        return ["RS256", "PS256", "ES256"]
+
+    def is_post_logout_redirect_uri_legitimate(self, *args: Any) -> bool:
+        # Registered and compared exactly; without a hint the person confirms first anyway.
+        return True
+
+    def end_session(self, end_session_request: EndSessionRequest) -> None:
+        user_session = current_session()
+        if user_session is None:
+            return
+        client = end_session_request.client
+        record(
+            db.session,
+            runtime().clock,
+            AuditAction.OIDC_LOGOUT,
+            client=client_info(),
+            actor_id=user_session.account_id,
+            subject_id=user_session.account_id,
+            relying_party=client.client_id if client else None,
+            sid=user_session.sid,
+        )
+        end_session(
+            db.session,
+            runtime(),
+            user_session,
+            EndReason.RELYING_PARTY_LOGOUT,
+            client=client_info(),
+        )
+        db.session.commit()
+        clear_session_token()
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+@bp.route(END_SESSION_PATH, methods=["GET", "POST"])
+@csrf.exempt  # the confirmation form is checked below; relying parties may POST the request
+def end_session_view() -> Response | tuple[str, int] | str:
+    server = provider_server()
+    try:
+        validated: EndSessionRequest = server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return _error_page(error.get_error_description() or error.error)
+    problem = _registration_problem(validated)
+    if problem:
+        return _error_page(problem)
+    confirmed = request.method == "POST" and "confirm" in request.form
+    if confirmed and not ConfirmForm().validate_on_submit():
+        confirmed = False
+    user_session = current_session()
+    if user_session is not None and not confirmed and not _hint_is_for(validated, user_session.sid):
+        return _confirmation_page(validated)
+    server.create_endpoint_response("end_session", validated)
+    if validated.redirect_uri:
+        return redirect(validated.redirect_uri)
+    return render_template("oidc/logged_out.html", service_name=_service_name(validated))
+
+
+def _registration_problem(validated: EndSessionRequest) -> str | None:
+    values = request.values
+    if values.get("client_id") and validated.client is None:
+        return "unknown client_id"
+    uri = values.get("post_logout_redirect_uri")
+    if uri and validated.redirect_uri is None:
+        return "post_logout_redirect_uri is not registered for this client"
+    return None
+
+
+def _hint_is_for(validated: EndSessionRequest, sid: str) -> bool:
+    claims = validated.id_token_claims
+    return bool(claims) and claims.get("sid") == sid
+
+
+def _service_name(validated: EndSessionRequest) -> str | None:
+    client = validated.client
+    return client.registration.name(page_language()) if client is not None else None
+
+
+def _confirmation_page(validated: EndSessionRequest) -> str:
+    return render_template(
+        "oidc/logout_confirm.html",
+        form=ConfirmForm(),
+        action=request.full_path,
+        service_name=_service_name(validated),
+    )
+
+
+def _error_page(description: str) -> tuple[str, int]:
+    return render_template("oidc/error.html", error="invalid_request", description=description), 400
