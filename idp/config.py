@@ -244,6 +244,16 @@ def load_settings(**overrides: Any) -> Settings:
 
 def check_settings(settings: Settings) -> None:
     """Refuse what cannot run safely; warn loudly about development shortcuts."""
+    longest_signed = max(
+        settings.oidc_access_token_lifetime_seconds, settings.oidc_id_token_lifetime_seconds
+    )
+    if settings.keys_retired_retention_seconds <= longest_signed:
+        # A token must stay verifiable until it expires, even after the key that signed it
+        # retires (docs/keys.md).
+        raise ConfigurationError(
+            "IDP_KEYS_RETIRED_RETENTION_SECONDS must exceed the longest token lifetime "
+            f"({longest_signed} s)."
+        )
     if settings.env is Environment.PRODUCTION:
         problems = []
         key = settings.secret_key.get_secret_value() if settings.secret_key else ""

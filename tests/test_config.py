@@ -336,3 +336,16 @@ def test_docs_config_md_names_no_setting_that_does_not_exist():
     named = set(re.findall(r"\bIDP_[A-Z][A-Z0-9_]*[A-Z0-9]\b", docs.read_text(encoding="utf-8")))
     unknown = {n for n in named - known if not n.startswith("IDP_TEST_")}
     assert unknown == set()
+
+
+# -- token lifetimes and key retention ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lifetime", ["oidc_access_token_lifetime_seconds", "oidc_id_token_lifetime_seconds"]
+)
+def test_retired_keys_must_outlive_every_signed_token(tmp_path, lifetime):
+    with pytest.raises(ConfigurationError) as excinfo:
+        load_settings(**{lifetime: 3600, "keys_retired_retention_seconds": 3600})
+    assert "IDP_KEYS_RETIRED_RETENTION_SECONDS" in str(excinfo.value)
+    assert load_settings(**{lifetime: 3599, "keys_retired_retention_seconds": 3600})

@@ -92,6 +92,18 @@ REASON_LABELS: dict[str, Any] = {
     "inactivity": _l("inactivity"),
     "administrator": _l("by an administrator"),
     "invalid": _l("not accepted"),
+    "sign_out": _l("signed out"),
+    "idle_timeout": _l("inactive too long"),
+    "absolute_timeout": _l("maximum length reached"),
+    "replaced": _l("a new sign-in replaced it"),
+    "relying_party_logout": _l("signed out from a service"),
+    "declined": _l("the person refused"),
+    "no_rights": _l("no right for this service"),
+    "code_replay": _l("authorization code used twice"),
+    "refresh_reuse": _l("refresh token used twice"),
+    "rights_lost": _l("the rights are gone"),
+    "session_ended": _l("the session ended"),
+    "revoked_by_client": _l("revoked by the service"),
 }
 
 
