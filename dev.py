@@ -5,7 +5,9 @@
     python3 dev.py test     install, then run the whole test suite (pytest arguments may follow)
 
 Everything goes into .venv beside this file; Debian packages the tests need are installed
-with apt-get when missing. Only the standard library is used here, since nothing else exists yet.
+with apt-get when missing, and the Node packages of the client-library tests (openid-client)
+into tests/oidc/node/node_modules with npm. Only the standard library is used here, since nothing
+else exists yet.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
 # Debian packages needed by the test suite, by the command they provide.
 APT_PACKAGES_FOR_TESTS: dict[str, str] = {}
+# The relying party built on Node's openid-client (tests/oidc/test_client_libraries.py).
+NODE_TESTS_DIR = Path("tests") / "oidc" / "node"
 
 
 def main(argv: list[str]) -> int:
@@ -38,6 +42,7 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         return run_demo(rest)
     ensure_apt_packages(APT_PACKAGES_FOR_TESTS)
+    ensure_node_packages(NODE_TESTS_DIR)
     return run_tests(rest)
 
 
@@ -72,6 +77,25 @@ def ensure_apt_packages(packages: dict[str, str]) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def ensure_node_packages(directory: Path) -> None:
+    """``npm ci`` when node_modules is missing or package-lock.json changed since it ran."""
+    lock_digest = hashlib.sha256((directory / "package-lock.json").read_bytes()).hexdigest()
+    stamp = directory / "node_modules" / ".installed-lock-sha256"
+    if stamp.exists() and stamp.read_text().strip() == lock_digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print(
+            f"NOTICE: npm not found, the Node packages of {directory} are not installed: "
+            "the openid-client tests will fail until Node.js 20+ and npm are installed.",
+            flush=True,
+        )
+        return
+    print(f"Installing the Node packages of {directory} (npm ci) ...", flush=True)
+    subprocess.run([npm, "ci", "--prefix", str(directory), "--no-audit", "--no-fund"], check=True)
+    stamp.write_text(lock_digest)
 
 
 def run_demo(args: list[str]) -> int:

@@ -311,7 +311,7 @@ def browser(client: Any, auth: Any) -> Browser:
 
 
 @pytest.fixture
-def operator_person(factory: Any, world: Any) -> Person:
+def operator_person(factory: Any, world: Any) -> Person:  # noqa: F811 (the imported fixture)
     """Jean Roy of the emitter, holding an internal proxy with the IQEA operator right."""
     from datetime import date
 

@@ -356,13 +356,9 @@ def _page_context(context: AuthorizationContext) -> dict[str, Any]:
         "ministry": runtime().catalogue.ministry(context.client.ministry),
         "language": language,
         "form": DecisionForm(),
-        "action": request.full_path if request.method == "GET" else _action_url(),
+        # The pages post back to this very request (its parameters are the only state).
+        "action": request.full_path,
     }
-
-
-def _action_url() -> str:
-    params = [(k, v) for k, v in request.args.items(multi=True)]
-    return f"{AUTHORIZE_PATH}?{urlencode(params)}"
 
 
 def _no_rights_page(context: AuthorizationContext) -> tuple[str, int]:
