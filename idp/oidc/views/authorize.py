@@ -91,11 +91,14 @@ def authorize() -> Response | tuple[str, int] | str:
         prompts=frozenset(request.values.get("prompt", "").split()),
     )
     try:
-        return _continue(context)
+        answer = _continue(context)
     except OAuth2Error as error:
         error.redirect_uri = grant.redirect_uri
         error.state = request.values.get("state")
         return _refuse(error)
+    # A page shown between steps keeps what was decided so far (the enterprise chosen).
+    db.session.commit()
+    return answer
 
 
 def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str:
@@ -112,9 +115,9 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
     if account.must_change_password:
         session["next"] = request.full_path
         return redirect(url_for("accounts.change_password"))
-    if request.form.get("decision") == "deny":
-        return _deny(context, reason="declined")
     options = _enterprise_options(context)
+    if request.form.get("decision") == "deny":
+        return _deny(context, reason="declined" if options else "no_rights")
     if not options:
         if "none" in context.prompts:
             return _deny(context, reason="no_rights")
@@ -130,20 +133,25 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
 # -- sign-in ------------------------------------------------------------------------------------
 
 
+def _max_age() -> timedelta | None:
+    """``max_age`` in seconds; an empty parameter is absent (RFC 6749 3.1)."""
+    value = request.values.get("max_age") or None
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise InvalidRequestError("'max_age' must be a whole number of seconds.")
+    return timedelta(seconds=int(value))
+
+
 def _needs_fresh_sign_in(context: AuthorizationContext) -> bool:
+    max_age = _max_age()
     user_session = context.user_session
     if user_session is None or user_session.authenticated_at is None:
         return True
     if "login" in context.prompts and not request.form:
         return True
-    max_age = request.values.get("max_age")
-    if max_age is not None:
-        try:
-            allowed = timedelta(seconds=int(max_age))
-        except ValueError as exc:
-            raise InvalidRequestError("'max_age' must be a number of seconds.") from exc
-        if runtime().clock() - user_session.authenticated_at > allowed:
-            return True
+    if max_age is not None and runtime().clock() - user_session.authenticated_at > max_age:
+        return True
     hint = request.values.get("id_token_hint")
     return hint is not None and not _hint_names_current_person(context, hint)
 
@@ -219,7 +227,7 @@ def _chosen_enterprise(
             raise InvalidRequestError("That enterprise cannot be chosen.")
         _remember_choice(context, held)
         return held
-    if "select_account" in context.prompts and len(options) > 1:
+    if "select_account" in context.prompts and len(options) > 1 and not request.form:
         return None
     remembered = db.session.scalars(
         select(EnterpriseChoice).where(
