@@ -345,6 +345,14 @@ class PrivateKeyJwtAuthentication(JWTBearerClientAssertion):
     def __init__(self) -> None:
         super().__init__(validate_jti=True, leeway=CLOCK_LEEWAY_SECONDS)
 
+    def __call__(self, query_client: Any, request: OAuth2Request) -> Any:
+        client = super().__call__(query_client, request)
+        named = request.form.get("client_id")
+        if client is not None and named is not None and named != client.client_id:
+            # RFC 7521 4.2: a client_id beside the assertion must name the same client.
+            raise InvalidClientError(description="'client_id' differs from the assertion.")
+        return client
+
     def get_audiences(self) -> list[str]:
         issuer = _runtime().settings.issuer
         return [issuer, f"{issuer}/oidc/token"]
