@@ -5,12 +5,12 @@ from idp.audit.models import AuditEvent
 from idp.claims.models import MinistryIdentity
 from idp.consents.models import Consent
 from idp.enterprises.models import Enterprise
+from idp.federation.models import EnterpriseChoice
 from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
 from idp.ministries.models import MinistryRegistration
 from idp.oidc.models import (
     AuthorizationCode,
-    EnterpriseChoice,
     Grant,
     IssuedToken,
     LogoutNotification,

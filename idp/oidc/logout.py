@@ -37,9 +37,7 @@ def on_sessions_ended(session: DbSession, runtime: Runtime, session_ids: Iterabl
         return
     # Grants already ended (rights lost, revoked by the site) were notified when they ended.
     grants = list(
-        session.scalars(
-            select(Grant).where(Grant.session_id.in_(ids), Grant.revoked_at.is_(None))
-        )
+        session.scalars(select(Grant).where(Grant.session_id.in_(ids), Grant.revoked_at.is_(None)))
     )
     issuance.revoke_session_grants(session, runtime, ids)
     _queue(session, runtime, grants)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.db_types import UTCDateTime
@@ -98,19 +98,6 @@ class UsedClientAssertion(db.Model):  # type: ignore[name-defined]
     # SHA-256 of client id and jti: the primary key makes the check-and-insert atomic.
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-
-
-class EnterpriseChoice(db.Model):  # type: ignore[name-defined]
-    """The enterprise a person acts for at a ministry, for the rest of a browser session."""
-
-    __tablename__ = "oidc_enterprise_choices"
-    __table_args__ = (UniqueConstraint("session_id", "ministry_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id"))
-    ministry_key: Mapped[str] = mapped_column(String(32))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
-    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LogoutNotification(db.Model):  # type: ignore[name-defined]

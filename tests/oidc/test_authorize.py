@@ -37,7 +37,8 @@ from idp.audit.models import AuditEvent
 from idp.consents.models import Consent
 from idp.consents.services import grant_consent
 from idp.extensions import db
-from idp.oidc.models import AuthorizationCode, EnterpriseChoice
+from idp.federation.models import EnterpriseChoice
+from idp.oidc.models import AuthorizationCode
 from tests.conftest import TEST_PASSWORD, Person, csrf_token
 from tests.oidc.conftest import (
     AMF_CALLBACK,

@@ -43,16 +43,16 @@ def upgrade():
     with op.batch_alter_table('oidc_logout_notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_oidc_logout_notifications_delivered_at'), ['delivered_at'], unique=False)
 
-    op.create_table('oidc_enterprise_choices',
+    op.create_table('enterprise_choices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('ministry_key', sa.String(length=32), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
     sa.Column('chosen_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_oidc_enterprise_choices_enterprise_id_enterprises')),
-    sa.ForeignKeyConstraint(['session_id'], ['user_sessions.id'], name=op.f('fk_oidc_enterprise_choices_session_id_user_sessions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_enterprise_choices')),
-    sa.UniqueConstraint('session_id', 'ministry_key', name=op.f('uq_oidc_enterprise_choices_session_id_ministry_key'))
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_choices_enterprise_id_enterprises')),
+    sa.ForeignKeyConstraint(['session_id'], ['user_sessions.id'], name=op.f('fk_enterprise_choices_session_id_user_sessions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_choices')),
+    sa.UniqueConstraint('session_id', 'ministry_key', name=op.f('uq_enterprise_choices_session_id_ministry_key'))
     )
     op.create_table('oidc_grants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -144,7 +144,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_oidc_grants_account_id'))
 
     op.drop_table('oidc_grants')
-    op.drop_table('oidc_enterprise_choices')
+    op.drop_table('enterprise_choices')
     with op.batch_alter_table('oidc_logout_notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_oidc_logout_notifications_delivered_at'))
 

@@ -26,38 +26,27 @@ from authlib.oidc.core.errors import (
     LoginRequiredError,
 )
 from flask import g, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from idp.accounts.models import UserSession
-from idp.audit.services import record
-from idp.audit.tags import AuditAction, Outcome
 from idp.claims.identity import build_identity
 from idp.claims.subjects import pairwise_subject
 from idp.config import SUPPORTED_LOCALES
-from idp.consents.services import covers, find_consent, grant_consent
-from idp.consents.views import scope_label
 from idp.enterprises.models import Enterprise
 from idp.extensions import csrf, db, limiter
+from idp.federation import steps
 from idp.oidc import issuance
-from idp.oidc.models import EnterpriseChoice
 from idp.oidc.server import AuthorizedUser, provider_server
 from idp.oidc.views.common import AUTHORIZE_PATH, bp
-from idp.proxies.rights import EffectiveRights, enterprises_for
+from idp.proxies.rights import EffectiveRights
 from idp.relying_parties import OidcClient
-from idp.web.context import client_info, current_session, runtime
+from idp.web.context import current_session, runtime
 from idp.web.i18n import page_language
 
 # Parameters that, once satisfied by a fresh sign-in, must not ask for it again on return.
 _FRESH_LOGIN_PARAMETERS = ("max_age", "id_token_hint")
-_FORM_FIELDS = ("csrf_token", "decision", "enterprise")
-
-
-class DecisionForm(FlaskForm):
-    """Only the CSRF token: the decision is the button pressed."""
 
 
 @dataclass
@@ -72,7 +61,7 @@ class AuthorizationContext:
 @csrf.exempt  # checked below for the person's own choices; a relying party may POST a request
 @limiter.limit("120/minute")
 def authorize() -> Response | tuple[str, int] | str:
-    if request.method == "POST" and not any(field in request.form for field in _FORM_FIELDS):
+    if request.method == "POST" and not any(f in request.form for f in steps.FORM_FIELDS):
         # OIDC Core 3.1.2.1: the request may come as a form post; continue it as a GET.
         return redirect(f"{AUTHORIZE_PATH}?{urlencode(list(request.form.items(multi=True)))}", 303)
     _apply_ui_locales()
@@ -103,7 +92,7 @@ def authorize() -> Response | tuple[str, int] | str:
 
 def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str:
     _refuse_unsupported_parameters()
-    if request.form and not DecisionForm().validate_on_submit():
+    if request.form and not steps.decision_form_valid():
         raise InvalidRequestError("The form expired; start again from the service.")
     if _needs_fresh_sign_in(context):
         if "none" in context.prompts:
@@ -111,23 +100,40 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
         return _send_to_sign_in(context)
     user_session = context.user_session
     assert user_session is not None  # noqa: S101 (a fresh sign-in exists past this point)
-    account = user_session.account
-    if account.must_change_password:
+    if user_session.account.must_change_password:
         session["next"] = request.full_path
         return redirect(url_for("accounts.change_password"))
-    options = _enterprise_options(context)
-    if request.form.get("decision") == "deny":
+    visit = _visit(context, user_session)
+    options = steps.enterprise_options(visit)
+    if visit.decision == steps.DECISION_DENY:
         return _deny(context, reason="declined" if options else "no_rights")
     if not options:
         if "none" in context.prompts:
             return _deny(context, reason="no_rights")
-        return _no_rights_page(context)
-    chosen = _chosen_enterprise(context, options)
+        return steps.no_rights_page(visit)
+    try:
+        chosen = steps.chosen_enterprise(
+            visit, options, ask_again="select_account" in context.prompts
+        )
+    except steps.ChoiceRefusedError as exc:
+        raise InvalidRequestError("That enterprise cannot be chosen.") from exc
     if chosen is None:
         if "none" in context.prompts:
             raise AccountSelectionRequiredError()
-        return _choice_page(context, options)
-    return _consent_or_code(context, chosen)
+        return steps.choice_page(visit, options)
+    return _consent_or_code(context, visit, chosen)
+
+
+def _visit(context: AuthorizationContext, user_session: UserSession) -> steps.Visit:
+    client = context.client
+    return steps.Visit(
+        user_session=user_session,
+        ministry_key=client.ministry,
+        required_rights=client.required_rights,
+        relying_party=client.client_id,
+        service_name=client.name(page_language()),
+        action=request.full_path,
+    )
 
 
 # -- sign-in ------------------------------------------------------------------------------------
@@ -196,153 +202,40 @@ def _send_to_sign_in(context: AuthorizationContext) -> Response:
     return redirect(url_for("accounts.login", **login_args))
 
 
-# -- enterprise -------------------------------------------------------------------------------
-
-
-def _enterprise_options(context: AuthorizationContext) -> list[EffectiveRights]:
-    """Enterprises the person may act for at this ministry holding a right the site needs."""
-    assert context.user_session is not None  # noqa: S101
-    rt = runtime()
-    found = enterprises_for(
-        db.session,
-        rt.catalogue,
-        context.user_session.account,
-        context.client.ministry,
-        rt.clock().date(),
-    )
-    required = set(context.client.required_rights)
-    return [held for held in found if not required or held.rights & required]
-
-
-def _chosen_enterprise(
-    context: AuthorizationContext, options: list[EffectiveRights]
-) -> EffectiveRights | None:
-    by_id = {held.enterprise_id: held for held in options}
-    user_session = context.user_session
-    assert user_session is not None  # noqa: S101
-    posted = request.form.get("enterprise")
-    if posted is not None:
-        held = by_id.get(int(posted)) if posted.isdigit() else None
-        if held is None:
-            raise InvalidRequestError("That enterprise cannot be chosen.")
-        _remember_choice(context, held)
-        return held
-    if "select_account" in context.prompts and len(options) > 1 and not request.form:
-        return None
-    remembered = db.session.scalars(
-        select(EnterpriseChoice).where(
-            EnterpriseChoice.session_id == user_session.id,
-            EnterpriseChoice.ministry_key == context.client.ministry,
-        )
-    ).one_or_none()
-    if remembered is not None and remembered.enterprise_id in by_id:
-        return by_id[remembered.enterprise_id]
-    if len(options) == 1:
-        _remember_choice(context, options[0])
-        return options[0]
-    return None
-
-
-def _remember_choice(context: AuthorizationContext, held: EffectiveRights) -> None:
-    """The choice holds for this ministry for the rest of the browser session."""
-    rt = runtime()
-    user_session = context.user_session
-    assert user_session is not None  # noqa: S101
-    existing = db.session.scalars(
-        select(EnterpriseChoice).where(
-            EnterpriseChoice.session_id == user_session.id,
-            EnterpriseChoice.ministry_key == context.client.ministry,
-        )
-    ).one_or_none()
-    if existing is None:
-        db.session.add(
-            EnterpriseChoice(
-                session_id=user_session.id,
-                ministry_key=context.client.ministry,
-                enterprise_id=held.enterprise_id,
-                chosen_at=rt.clock(),
-            )
-        )
-    elif existing.enterprise_id != held.enterprise_id:
-        existing.enterprise_id = held.enterprise_id
-        existing.chosen_at = rt.clock()
-    record(
-        db.session,
-        rt.clock,
-        AuditAction.OIDC_ENTERPRISE_CHOOSE,
-        client=client_info(),
-        subject_id=user_session.account_id,
-        enterprise_id=held.enterprise_id,
-        relying_party=context.client.client_id,
-        ministry=context.client.ministry,
-    )
-    db.session.flush()
-
-
 # -- consent and code -------------------------------------------------------------------------
 
 
 def _consent_or_code(
-    context: AuthorizationContext, held: EffectiveRights
+    context: AuthorizationContext, visit: steps.Visit, held: EffectiveRights
 ) -> Response | tuple[str, int] | str:
     rt = runtime()
-    user_session = context.user_session
-    assert user_session is not None  # noqa: S101
-    account = user_session.account
+    account = visit.user_session.account
     enterprise = db.session.get(Enterprise, held.enterprise_id)
     assert enterprise is not None  # noqa: S101
     identity = build_identity(
         db.session, rt, account, enterprise, context.client.ministry, rt.clock().date()
     )
     scope = issuance.narrowed_scope(context.grant.request.scope or "", identity)
-    scopes = scope.split()
-    consent = find_consent(db.session, account.id, context.client.ministry)
-    decided = request.form.get("decision") == "allow"
-    if decided:
-        grant_consent(
-            db.session, rt, account.id, context.client.ministry, scopes, client=client_info()
-        )
-    elif not covers(consent, scopes) or "consent" in context.prompts:
+    if steps.consent_needed(visit, scope.split(), ask_again="consent" in context.prompts):
         if "none" in context.prompts:
             raise ConsentRequiredError()
-        return _consent_page(context, held, enterprise, scopes)
+        return steps.consent_page(visit, enterprise, scope.split())
     user = AuthorizedUser(
-        user_session=user_session,
+        user_session=visit.user_session,
         enterprise_id=held.enterprise_id,
         ministry_key=context.client.ministry,
         scope=scope,
     )
     response = provider_server().create_authorization_response(grant_user=user, grant=context.grant)
-    if consent is not None and not decided:
-        consent.last_used_at = rt.clock()
-    record(
-        db.session,
-        rt.clock,
-        AuditAction.OIDC_SIGN_IN,
-        client=client_info(),
-        subject_id=account.id,
-        enterprise_id=held.enterprise_id,
-        relying_party=context.client.client_id,
-        scope=scope,
-        sid=user_session.sid,
-    )
+    steps.record_sign_in(visit, held.enterprise_id, scope=scope)
     db.session.commit()
     return _with_issuer(response)
 
 
 def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str, int]:
-    rt = runtime()
     user_session = context.user_session
-    record(
-        db.session,
-        rt.clock,
-        AuditAction.OIDC_AUTHORIZATION_DENY,
-        Outcome.DENIED,
-        client=client_info(),
-        subject_id=user_session.account_id if user_session else None,
-        relying_party=context.client.client_id,
-        reason=reason,
-    )
+    visit = _visit(context, user_session) if user_session is not None else None
+    steps.record_refusal(visit, context.client.client_id, reason)
     db.session.commit()
     error = AccessDeniedError(
         description="The person holds no right this service needs."
@@ -352,59 +245,6 @@ def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str
     )
     error.state = request.values.get("state")
     return _refuse(error)
-
-
-# -- pages ------------------------------------------------------------------------------------
-
-
-def _page_context(context: AuthorizationContext) -> dict[str, Any]:
-    language = page_language()
-    return {
-        "service_name": context.client.name(language),
-        "ministry": runtime().catalogue.ministry(context.client.ministry),
-        "language": language,
-        "form": DecisionForm(),
-        # The pages post back to this very request (its parameters are the only state).
-        "action": request.full_path,
-    }
-
-
-def _no_rights_page(context: AuthorizationContext) -> tuple[str, int]:
-    return render_template("oidc/no_rights.html", **_page_context(context)), 403
-
-
-def _choice_page(context: AuthorizationContext, options: list[EffectiveRights]) -> str:
-    language = page_language()
-    catalogue = runtime().catalogue
-    rows = []
-    for held in options:
-        enterprise = db.session.get(Enterprise, held.enterprise_id)
-        rows.append(
-            {
-                "id": held.enterprise_id,
-                "enterprise": enterprise,
-                "source": str(held.source),
-                "rights": [
-                    right.label(language)
-                    for right_id in sorted(held.rights)
-                    if (right := catalogue.right(right_id)) is not None
-                ],
-            }
-        )
-    return render_template("oidc/choose_enterprise.html", rows=rows, **_page_context(context))
-
-
-def _consent_page(
-    context: AuthorizationContext,
-    held: EffectiveRights,
-    enterprise: Enterprise,
-    scopes: list[str],
-) -> str:
-    language = page_language()
-    shared = [scope_label(scope, language) for scope in scopes]
-    return render_template(
-        "oidc/consent.html", shared=shared, enterprise=enterprise, **_page_context(context)
-    )
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -1,0 +1,238 @@
+"""The pages between sign-in and a relying party, shared by OpenID Connect and SAML.
+
+Whatever the protocol, a person signing in to a ministry's service goes through the same
+decisions: which enterprise they act for at that ministry (asked only when there is a choice,
+then remembered for the session), whether they hold a right the service needs (if not, a page
+tells them to ask their ESM for a proxy), and whether they agreed to what the ministry receives
+(asked on the first visit, or when more is asked). The protocol modules decide what to do with
+the outcome: a code or an assertion, an OAuth error or a SAML status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from idp.accounts.models import UserSession
+from idp.audit.services import record
+from idp.audit.tags import AuditAction, Outcome
+from idp.consents.services import covers, find_consent, grant_consent
+from idp.consents.views import scope_label
+from idp.enterprises.models import Enterprise
+from idp.extensions import db
+from idp.federation.models import EnterpriseChoice
+from idp.proxies.rights import EffectiveRights, enterprises_for
+from idp.web.context import client_info, runtime
+from idp.web.i18n import page_language
+
+DECISION_ALLOW = "allow"
+DECISION_DENY = "deny"
+# The form fields of these pages: a post carrying one of them is a person's decision.
+FORM_FIELDS = ("csrf_token", "decision", "enterprise")
+
+
+class DecisionForm(FlaskForm):
+    """Only the CSRF token: the decision is the button pressed."""
+
+
+class ChoiceRefusedError(ValueError):
+    """An enterprise was posted that the person cannot act for at this ministry."""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A signed-in person on their way to one relying party."""
+
+    user_session: UserSession
+    ministry_key: str
+    required_rights: tuple[str, ...]
+    # The client id or SAML entity id, for the activity history.
+    relying_party: str
+    service_name: str
+    # Where the pages post back (the request in progress).
+    action: str
+
+    @property
+    def decision(self) -> str | None:
+        return request.form.get("decision") if request.method == "POST" else None
+
+    @property
+    def is_decision(self) -> bool:
+        return request.method == "POST" and any(f in request.form for f in FORM_FIELDS)
+
+
+def decision_form_valid() -> bool:
+    return DecisionForm().validate_on_submit()
+
+
+def enterprise_options(visit: Visit) -> list[EffectiveRights]:
+    """Enterprises the person may act for at this ministry, holding a right the site needs."""
+    rt = runtime()
+    found = enterprises_for(
+        db.session,
+        rt.catalogue,
+        visit.user_session.account,
+        visit.ministry_key,
+        rt.clock().date(),
+    )
+    required = set(visit.required_rights)
+    return [held for held in found if not required or held.rights & required]
+
+
+def chosen_enterprise(
+    visit: Visit, options: list[EffectiveRights], *, ask_again: bool = False
+) -> EffectiveRights | None:
+    """The enterprise posted, remembered or only possible; None when the person must choose.
+
+    ``ask_again`` (OIDC ``prompt=select_account``) shows the choice even if one is remembered.
+    """
+    by_id = {held.enterprise_id: held for held in options}
+    posted = request.form.get("enterprise") if request.method == "POST" else None
+    if posted is not None:
+        held = by_id.get(int(posted)) if posted.isdigit() else None
+        if held is None:
+            raise ChoiceRefusedError(posted)
+        remember_choice(visit, held)
+        return held
+    if ask_again and len(options) > 1 and not visit.is_decision:
+        return None
+    remembered = _remembered(visit)
+    if remembered is not None and remembered.enterprise_id in by_id:
+        return by_id[remembered.enterprise_id]
+    if len(options) == 1:
+        remember_choice(visit, options[0])
+        return options[0]
+    return None
+
+
+def _remembered(visit: Visit) -> EnterpriseChoice | None:
+    return db.session.scalars(
+        select(EnterpriseChoice).where(
+            EnterpriseChoice.session_id == visit.user_session.id,
+            EnterpriseChoice.ministry_key == visit.ministry_key,
+        )
+    ).one_or_none()
+
+
+def remember_choice(visit: Visit, held: EffectiveRights) -> None:
+    """The choice holds for this ministry for the rest of the browser session."""
+    rt = runtime()
+    existing = _remembered(visit)
+    if existing is None:
+        db.session.add(
+            EnterpriseChoice(
+                session_id=visit.user_session.id,
+                ministry_key=visit.ministry_key,
+                enterprise_id=held.enterprise_id,
+                chosen_at=rt.clock(),
+            )
+        )
+    elif existing.enterprise_id != held.enterprise_id:
+        existing.enterprise_id = held.enterprise_id
+        existing.chosen_at = rt.clock()
+    record(
+        db.session,
+        rt.clock,
+        AuditAction.OIDC_ENTERPRISE_CHOOSE,
+        client=client_info(),
+        subject_id=visit.user_session.account_id,
+        enterprise_id=held.enterprise_id,
+        relying_party=visit.relying_party,
+        ministry=visit.ministry_key,
+    )
+    db.session.flush()
+
+
+def consent_needed(visit: Visit, scopes: list[str], *, ask_again: bool = False) -> bool:
+    """Records the agreement when the person just gave it; True while it is still to ask."""
+    rt = runtime()
+    account_id = visit.user_session.account_id
+    if visit.decision == DECISION_ALLOW:
+        grant_consent(db.session, rt, account_id, visit.ministry_key, scopes, client=client_info())
+        return False
+    consent = find_consent(db.session, account_id, visit.ministry_key)
+    if ask_again or not covers(consent, scopes):
+        return True
+    assert consent is not None  # noqa: S101 (covers() is false without one)
+    consent.last_used_at = rt.clock()
+    return False
+
+
+def record_refusal(visit: Visit | None, relying_party: str, reason: str) -> None:
+    """The person declined, or holds no right the service needs."""
+    record(
+        db.session,
+        runtime().clock,
+        AuditAction.OIDC_AUTHORIZATION_DENY,
+        Outcome.DENIED,
+        client=client_info(),
+        subject_id=visit.user_session.account_id if visit else None,
+        relying_party=relying_party,
+        reason=reason,
+    )
+
+
+def record_sign_in(visit: Visit, enterprise_id: int, **details: Any) -> None:
+    record(
+        db.session,
+        runtime().clock,
+        AuditAction.OIDC_SIGN_IN,
+        client=client_info(),
+        subject_id=visit.user_session.account_id,
+        enterprise_id=enterprise_id,
+        relying_party=visit.relying_party,
+        sid=visit.user_session.sid,
+        **details,
+    )
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+def _page_context(visit: Visit) -> dict[str, object]:
+    language = page_language()
+    return {
+        "service_name": visit.service_name,
+        "ministry": runtime().catalogue.ministry(visit.ministry_key),
+        "language": language,
+        "form": DecisionForm(),
+        "action": visit.action,
+    }
+
+
+def no_rights_page(visit: Visit) -> tuple[str, int]:
+    return render_template("federation/no_rights.html", **_page_context(visit)), 403
+
+
+def choice_page(visit: Visit, options: list[EffectiveRights]) -> str:
+    language = page_language()
+    catalogue = runtime().catalogue
+    rows = []
+    for held in options:
+        rows.append(
+            {
+                "id": held.enterprise_id,
+                "enterprise": db.session.get(Enterprise, held.enterprise_id),
+                "source": str(held.source),
+                "rights": [
+                    right.label(language)
+                    for right_id in sorted(held.rights)
+                    if (right := catalogue.right(right_id)) is not None
+                ],
+            }
+        )
+    return render_template("federation/choose_enterprise.html", rows=rows, **_page_context(visit))
+
+
+def consent_page(visit: Visit, enterprise: Enterprise, scopes: list[str]) -> str:
+    language = page_language()
+    return render_template(
+        "federation/consent.html",
+        shared=[scope_label(scope, language) for scope in scopes],
+        enterprise=enterprise,
+        **_page_context(visit),
+    )
