@@ -26,7 +26,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
 # Debian packages needed by the test suite, by the command they provide.
-APT_PACKAGES_FOR_TESTS: dict[str, str] = {}
+APT_PACKAGES_FOR_TESTS: dict[str, str] = {"xmlsec1": "xmlsec1"}
+# Debian packages the provider itself needs (pysaml2 runs the xmlsec1 program).
+APT_PACKAGES_FOR_DEMO: dict[str, str] = {"xmlsec1": "xmlsec1"}
 # The relying party built on Node's openid-client (tests/oidc/test_client_libraries.py).
 NODE_TESTS_DIR = Path("tests") / "oidc" / "node"
 
@@ -40,6 +42,7 @@ def main(argv: list[str]) -> int:
     ensure_venv(with_dev=command == "test")
     compile_translations()
     if command == "demo":
+        ensure_apt_packages(APT_PACKAGES_FOR_DEMO)
         return run_demo(rest)
     ensure_apt_packages(APT_PACKAGES_FOR_TESTS)
     ensure_node_packages(NODE_TESTS_DIR)

@@ -107,7 +107,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_i18n(app, babel)
-    init_security(app, settings)
+    init_security(app, settings, app.extensions["idp.runtime"].registry)
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.ministries.views import bp as ministries_bp
     from idp.oidc.views import bp as oidc_bp
     from idp.proxies.views import bp as proxies_bp
+    from idp.saml.views import bp as saml_bp
     from idp.web.errors import register_error_pages
     from idp.web.navigation import init_navigation
     from idp.web.session_loader import register_session_loader
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         mailbox_bp,
         audit_bp,
         oidc_bp,
+        saml_bp,
         consents_bp,
     ):
         app.register_blueprint(blueprint)

@@ -17,6 +17,7 @@ from idp.oidc.models import (
     UsedClientAssertion,
 )
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyMinistry, ProxyRight
+from idp.saml.models import SamlLogout, SamlParticipant, SamlRequest
 
 __all__ = [
     "Account",
@@ -36,6 +37,9 @@ __all__ = [
     "ProxyAssignment",
     "ProxyMinistry",
     "ProxyRight",
+    "SamlLogout",
+    "SamlParticipant",
+    "SamlRequest",
     "UsedClientAssertion",
     "UserSession",
 ]

@@ -131,47 +131,133 @@ class OidcClient(BaseModel):
         return hmac.compare_digest(digest, self.client_secret_sha256)
 
 
+SAML_METADATA_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+BINDING_HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+
+
+class SpEndpoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    binding: str
+    location: str
+    response_location: str | None = None
+
+
+class SamlServiceProvider(BaseModel):
+    """A SAML 2.0 service provider; its endpoints and certificates come from its metadata."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["saml"]
+    entity_id: str = Field(min_length=1, max_length=1024)
+    ministry: str
+    audience: Literal["enterprise", "citizen"] = "enterprise"
+    name_fr: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    metadata_file: str
+    required_rights: tuple[str, ...] = ()
+    # Signed AuthnRequests and LogoutRequests (Redirect and POST signatures) are required.
+    authn_requests_signed: bool = True
+    # Assertions encrypted to the encryption certificate of the SP's metadata.
+    encrypt_assertions: bool = False
+    # Read from the metadata file when the registry is loaded.
+    metadata_xml: str = ""
+    metadata_path: str = ""
+    assertion_consumer_services: tuple[SpEndpoint, ...] = ()
+    single_logout_services: tuple[SpEndpoint, ...] = ()
+    signing_certificates: tuple[str, ...] = ()
+    encryption_certificates: tuple[str, ...] = ()
+
+    @property
+    def client_id(self) -> str:
+        # What the activity history and shared code call the relying party.
+        return self.entity_id
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_fr
+
+    def acs_for(self, url: str | None, index: int | None = None) -> SpEndpoint | None:
+        """The HTTP-POST assertion consumer service named by URL or index, or the first one."""
+        posts = [e for e in self.assertion_consumer_services if e.binding == BINDING_HTTP_POST]
+        if url is not None:
+            return next((e for e in posts if e.location == url), None)
+        if index is not None:
+            return posts[index] if 0 <= index < len(posts) else None
+        return posts[0] if posts else None
+
+    def slo_endpoint(self) -> SpEndpoint | None:
+        """Where this SP takes LogoutRequests and LogoutResponses in the browser."""
+        for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+            for endpoint in self.single_logout_services:
+                if endpoint.binding == binding:
+                    return endpoint
+        return None
+
+
 class RegistryError(RuntimeError):
     """The relying-parties directory cannot be used; the message lists every problem."""
 
 
 class Registry:
-    """The relying parties of this process, by client id."""
+    """The relying parties of this process: OIDC clients by client id, SAML SPs by entity id."""
 
-    def __init__(self, clients: dict[str, OidcClient]) -> None:
+    def __init__(
+        self,
+        clients: dict[str, OidcClient],
+        service_providers: dict[str, SamlServiceProvider] | None = None,
+    ) -> None:
         self._clients = clients
+        self._service_providers = service_providers or {}
 
     def client(self, client_id: str) -> OidcClient | None:
         return self._clients.get(client_id)
+
+    def service_provider(self, entity_id: str) -> SamlServiceProvider | None:
+        return self._service_providers.get(entity_id)
 
     @property
     def clients(self) -> list[OidcClient]:
         return sorted(self._clients.values(), key=lambda c: c.client_id)
 
+    @property
+    def service_providers(self) -> list[SamlServiceProvider]:
+        return sorted(self._service_providers.values(), key=lambda sp: sp.entity_id)
+
 
 def load_registry(directory: Path, catalogue: Catalogue) -> Registry:
     """Read and check every ``*.toml`` file of the directory; all problems are reported at once."""
     clients: dict[str, OidcClient] = {}
+    providers: dict[str, SamlServiceProvider] = {}
     problems: list[str] = []
     for path in sorted(directory.glob("*.toml")) if directory.exists() else []:
         try:
-            client = _load_file(path, catalogue)
+            party = _load_file(path, catalogue)
         except (ValueError, OSError, tomllib.TOMLDecodeError) as exc:
             problems.append(f"{path.name}: {_describe(exc)}")
             continue
-        if client.client_id in clients:
-            problems.append(f"{path.name}: client_id {client.client_id!r} is used twice")
+        if isinstance(party, SamlServiceProvider):
+            if party.entity_id in providers:
+                problems.append(f"{path.name}: entity_id {party.entity_id!r} is used twice")
+                continue
+            providers[party.entity_id] = party
             continue
-        clients[client.client_id] = client
+        if party.client_id in clients:
+            problems.append(f"{path.name}: client_id {party.client_id!r} is used twice")
+            continue
+        clients[party.client_id] = party
     if problems:
         raise RegistryError("Relying parties refused:\n  " + "\n  ".join(problems))
-    return Registry(clients)
+    return Registry(clients, providers)
 
 
-def _load_file(path: Path, catalogue: Catalogue) -> OidcClient:
+def _load_file(path: Path, catalogue: Catalogue) -> OidcClient | SamlServiceProvider:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("kind") == "saml":
+        return _load_service_provider(path, data, catalogue)
     if data.get("kind") != "oidc":
-        raise ValueError(f"kind must be 'oidc' (got {data.get('kind')!r})")
+        raise ValueError(f"kind must be 'oidc' or 'saml' (got {data.get('kind')!r})")
     if "jwks_file" in data:
         # A key set kept beside the file (the demo sites write theirs there).
         if "jwks" in data or "jwks_uri" in data:
@@ -185,11 +271,47 @@ def _load_file(path: Path, catalogue: Catalogue) -> OidcClient:
     return client
 
 
-def _check_against_catalogue(client: OidcClient, catalogue: Catalogue) -> None:
+def _load_service_provider(
+    path: Path, data: dict[str, Any], catalogue: Catalogue
+) -> SamlServiceProvider:
+    from idp.saml.metadata_reader import read_sp_metadata
+
+    for derived in ("metadata_xml", "metadata_path", "assertion_consumer_services"):
+        if derived in data:
+            raise ValueError(f"{derived} is read from the metadata file, not given")
+    metadata_path = (path.parent / str(data.get("metadata_file", ""))).resolve()
+    if path.parent.resolve() not in metadata_path.parents:
+        raise ValueError("metadata_file must be inside the relying-parties directory")
+    provider = SamlServiceProvider.model_validate(data)
+    read = read_sp_metadata(metadata_path.read_bytes(), provider.entity_id)
+    provider = provider.model_copy(
+        update={
+            "metadata_xml": read.xml,
+            "metadata_path": str(metadata_path),
+            "assertion_consumer_services": read.assertion_consumer_services,
+            "single_logout_services": read.single_logout_services,
+            "signing_certificates": read.signing_certificates,
+            "encryption_certificates": read.encryption_certificates,
+        }
+    )
+    if not provider.acs_for(None):
+        raise ValueError("the metadata has no HTTP-POST AssertionConsumerService")
+    if provider.authn_requests_signed and not provider.signing_certificates:
+        raise ValueError("authn_requests_signed needs a signing certificate in the metadata")
+    if provider.encrypt_assertions and not provider.encryption_certificates:
+        raise ValueError("encrypt_assertions needs an encryption certificate in the metadata")
+    _check_against_catalogue(provider, catalogue)
+    return provider
+
+
+def _check_against_catalogue(
+    client: OidcClient | SamlServiceProvider, catalogue: Catalogue
+) -> None:
     ministry = catalogue.ministry(client.ministry)
     if ministry is None:
         raise ValueError(f"ministry {client.ministry!r} is not in the catalogue")
-    unknown_scopes = set(client.scopes) - STANDARD_SCOPES - ministry.right_ids
+    scopes = client.scopes if isinstance(client, OidcClient) else ()
+    unknown_scopes = set(scopes) - STANDARD_SCOPES - ministry.right_ids
     if unknown_scopes:
         raise ValueError(
             f"scopes {sorted(unknown_scopes)} are neither standard nor rights of {ministry.key}"
@@ -199,7 +321,7 @@ def _check_against_catalogue(client: OidcClient, catalogue: Catalogue) -> None:
         raise ValueError(
             f"required_rights {sorted(unknown_rights)} are not rights of {ministry.key}"
         )
-    if client.audience == "citizen" and (client.required_rights or "enterprise" in client.scopes):
+    if client.audience == "citizen" and (client.required_rights or "enterprise" in scopes):
         raise ValueError("a citizen service asks for no enterprise scope and no rights")
 
 

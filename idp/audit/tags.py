@@ -45,6 +45,8 @@ class AuditAction(StrEnum):
     OIDC_GRANT_REVOKE = "oidc:grant:revoke"
     OIDC_LOGOUT = "oidc:session:logout"
     OIDC_BACKCHANNEL_LOGOUT = "oidc:backchannel:deliver"
+    SAML_REQUEST_REFUSE = "saml:request:refuse"
+    SAML_LOGOUT = "saml:session:logout"
 
 
 class Outcome(StrEnum):

@@ -55,6 +55,8 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.OIDC_GRANT_REVOKE: _l("A service's access ended"),
     AuditAction.OIDC_LOGOUT: _l("Signed out from a ministry's service"),
     AuditAction.OIDC_BACKCHANNEL_LOGOUT: _l("Service told of the end of a session"),
+    AuditAction.SAML_REQUEST_REFUSE: _l("A service's SAML request refused"),
+    AuditAction.SAML_LOGOUT: _l("Single logout of SAML services"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor

@@ -154,3 +154,37 @@ def authorization_details(identity: Identity, scopes: frozenset[str]) -> list[di
     if identity.agent is not None:
         detail["agent"] = identity.agent.neq
     return [detail]
+
+
+# SAML attribute names (NameFormat uri): directory OIDs for the person, this provider's URNs
+# for the enterprise and the rights (docs/saml.md).
+SAML_GIVEN_NAME = "urn:oid:2.5.4.42"
+SAML_FAMILY_NAME = "urn:oid:2.5.4.4"
+SAML_DISPLAY_NAME = "urn:oid:2.16.840.1.113730.3.1.241"
+SAML_EMAIL = "urn:oid:0.9.2342.19200300.100.1.3"
+SAML_ATTRIBUTE_PREFIX = "urn:clicsequr:attribute:"
+
+
+def saml_attributes(identity: Identity) -> dict[str, list[str]]:
+    """The attributes of an assertion: the same facts as the OIDC claims of every scope."""
+    prefix = SAML_ATTRIBUTE_PREFIX
+    attributes: dict[str, list[str]] = {
+        SAML_GIVEN_NAME: [identity.given_name],
+        SAML_FAMILY_NAME: [identity.family_name],
+        SAML_DISPLAY_NAME: [identity.name],
+        SAML_EMAIL: [identity.email],
+        f"{prefix}enterprise-neq": [identity.enterprise.neq],
+        f"{prefix}enterprise-name": [identity.enterprise.name],
+        f"{prefix}role": [identity.role],
+        f"{prefix}rights": sorted(identity.rights),
+        f"{prefix}rights-source": [str(identity.source)],
+        f"{prefix}ministry": [identity.ministry_key],
+    }
+    if identity.agent is not None:
+        attributes[f"{prefix}agent-neq"] = [identity.agent.neq]
+        attributes[f"{prefix}agent-name"] = [identity.agent.name]
+    if identity.proxy_id is not None:
+        attributes[f"{prefix}proxy-id"] = [str(identity.proxy_id)]
+    if identity.proxy_valid_until is not None:
+        attributes[f"{prefix}proxy-valid-until"] = [identity.proxy_valid_until.isoformat()]
+    return {name: values for name, values in attributes.items() if all(values)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from flask_talisman import Talisman
 from werkzeug.wrappers import Response
 
 from idp.config import Settings
+from idp.relying_parties import Registry
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -21,7 +24,34 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
-def init_security(app: Flask, settings: Settings) -> None:
+def relying_party_origins(registry: Registry) -> list[str]:
+    """Origins the browser may be sent to after a form: the registered relying parties.
+
+    Browsers apply ``form-action`` to every redirect that follows a form post (the code step
+    redirects to the authorization endpoint, which redirects to the site), and to the SAML
+    response form posted to a service provider's ACS.
+    """
+    uris = [
+        uri
+        for client in registry.clients
+        for uri in (*client.redirect_uris, *client.post_logout_redirect_uris)
+    ]
+    uris += [
+        endpoint.location
+        for provider in registry.service_providers
+        for endpoint in (*provider.assertion_consumer_services, *provider.single_logout_services)
+    ]
+    origins = set()
+    for uri in uris:
+        parts = urlsplit(uri)
+        if parts.scheme in {"https", "http"} and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
+
+
+def init_security(app: Flask, settings: Settings, registry: Registry) -> None:
+    policy = dict(CONTENT_SECURITY_POLICY)
+    policy["form-action"] = " ".join(["'self'", *relying_party_origins(registry)])
     # One Talisman per app: the extension keeps its options on the instance, so a shared one
     # would give every app the options of the last app built.
     app.extensions["talisman"] = Talisman(
@@ -30,7 +60,7 @@ def init_security(app: Flask, settings: Settings) -> None:
         strict_transport_security=settings.uses_https,
         strict_transport_security_max_age=31536000,
         strict_transport_security_include_subdomains=True,
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=policy,
         frame_options="DENY",
         # Same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts
         # (WTF_CSRF_SSL_STRICT), and nothing leaks to other sites either way.

@@ -34,8 +34,18 @@
     }
   }
 
+  // A form marked data-auto-submit (a SAML message for a service) goes at once; its button
+  // stays for browsers without script.
+  function initAutoSubmit() {
+    var form = document.querySelector("form[data-auto-submit]");
+    if (form) {
+      form.submit();
+    }
+  }
+
   function init() {
     initPrintButtons();
+    initAutoSubmit();
     var summary = document.querySelector(".error-summary");
     if (!summary) {
       return;

@@ -1,0 +1,210 @@
+"""Incoming SAML messages: decoded, refused early when unsafe, their signatures checked.
+
+Everything here runs before pysaml2 parses the message: the declaration check (no DTD, no
+entity), the size caps (also on the inflated Redirect payload, against compression bombs), the
+issuer lookup, and the signature the service provider's registration requires:
+
+- HTTP-Redirect: the ``Signature`` query parameter over the exact octets received
+  (``SAMLRequest=…&RelayState=…&SigAlg=…``, SAML Bindings 3.4.4.1), RSA-SHA256 only;
+- HTTP-POST: an enveloped XML signature whose one reference is the root element's ID.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+import xmlsec
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+
+from idp.relying_parties import DSIG_NS, SamlServiceProvider
+from idp.saml.safe_xml import MAX_XML_BYTES, UnsafeXmlError, parse, refuse_declarations
+
+SAMLP_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+_SIGNATURE = f"{{{DSIG_NS}}}Signature"
+
+
+class MessageError(ValueError):
+    """The message is refused; ``reason`` is a short code for the history and the page."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A decoded message and what is known about it before pysaml2 reads it."""
+
+    binding: str  # "redirect" or "post"
+    parameter: str  # SAMLRequest or SAMLResponse
+    encoded: str  # as received, for pysaml2
+    xml: bytes
+    root: etree._Element
+    relay_state: str | None
+    issuer: str
+    message_id: str
+    issue_instant: datetime | None
+    destination: str | None
+
+    @property
+    def signed_in_xml(self) -> bool:
+        return self.root.find(_SIGNATURE) is not None
+
+
+def decode(
+    parameter: str,
+    encoded: str,
+    *,
+    binding: str,
+    relay_state: str | None,
+) -> IncomingMessage:
+    if len(encoded) > MAX_XML_BYTES * 2:
+        raise MessageError("too_large")
+    try:
+        raw = base64.b64decode(encoded, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise MessageError("not_base64") from exc
+    xml = _inflate(raw) if binding == "redirect" else raw
+    try:
+        refuse_declarations(xml)
+        root = parse(xml)
+    except UnsafeXmlError as exc:
+        raise MessageError("unsafe_xml", str(exc)) from exc
+    if root.tag.split("}")[0].lstrip("{") != SAMLP_NS:
+        raise MessageError("not_saml")
+    issuer = root.findtext(f"{{{SAML_NS}}}Issuer")
+    if not issuer:
+        raise MessageError("no_issuer")
+    message_id = root.get("ID") or ""
+    if not message_id:
+        raise MessageError("no_id")
+    return IncomingMessage(
+        binding=binding,
+        parameter=parameter,
+        encoded=encoded,
+        xml=xml,
+        root=root,
+        relay_state=relay_state,
+        issuer=issuer.strip(),
+        message_id=message_id,
+        issue_instant=_instant(root.get("IssueInstant")),
+        destination=root.get("Destination"),
+    )
+
+
+def _inflate(raw: bytes) -> bytes:
+    inflater = zlib.decompressobj(-15)
+    try:
+        xml = inflater.decompress(raw, MAX_XML_BYTES + 1)
+    except zlib.error as exc:
+        raise MessageError("not_deflate") from exc
+    if len(xml) > MAX_XML_BYTES or inflater.unconsumed_tail:
+        raise MessageError("too_large")
+    return xml
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise MessageError("bad_issue_instant") from exc
+
+
+def check_signature(
+    message: IncomingMessage, provider: SamlServiceProvider, raw_query: bytes | None
+) -> bool:
+    """Verify the message's signature if it has one; True when it was signed (and verified).
+
+    A signature that is present is always verified, required or not.
+    """
+    if message.binding == "redirect":
+        if raw_query is None or b"Signature=" not in raw_query:
+            return False
+        _verify_redirect(raw_query, message.parameter, provider)
+        return True
+    if not message.signed_in_xml:
+        return False
+    _verify_enveloped(message, provider)
+    return True
+
+
+def _verify_redirect(raw_query: bytes, parameter: str, provider: SamlServiceProvider) -> None:
+    pairs: dict[str, bytes] = {}
+    for part in raw_query.split(b"&"):
+        name, _sep, value = part.partition(b"=")
+        key = name.decode("ascii", "replace")
+        if key in pairs:
+            raise MessageError("duplicate_parameter", key)
+        pairs[key] = value
+    if pairs.get("SigAlg") is None or unquote_plus(pairs["SigAlg"].decode()) != RSA_SHA256:
+        raise MessageError("signature_algorithm", "only RSA-SHA256 is accepted")
+    signed = b"&".join(
+        f"{name}=".encode() + pairs[name]
+        for name in (parameter, "RelayState", "SigAlg")
+        if name in pairs
+    )
+    try:
+        signature = base64.b64decode(unquote_plus(pairs["Signature"].decode()))
+    except (binascii.Error, ValueError) as exc:
+        raise MessageError("bad_signature") from exc
+    for certificate in _certificates(provider):
+        public_key = certificate.public_key()
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            continue
+        try:
+            public_key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            continue
+        return
+    raise MessageError("bad_signature")
+
+
+def _verify_enveloped(message: IncomingMessage, provider: SamlServiceProvider) -> None:
+    root = message.root
+    signature = root.find(_SIGNATURE)
+    assert signature is not None  # noqa: S101 (checked by the caller)
+    references = signature.findall(f".//{{{DSIG_NS}}}Reference")
+    if len(references) != 1 or references[0].get("URI") != f"#{message.message_id}":
+        # The one thing signed must be this very message (no signature wrapping).
+        raise MessageError("signature_reference")
+    if sum(1 for e in root.iter() if e.get("ID") == message.message_id) != 1:
+        raise MessageError("signature_reference", "duplicate ID")
+    method = signature.find(f".//{{{DSIG_NS}}}SignatureMethod")
+    if method is None or method.get("Algorithm") != RSA_SHA256:
+        raise MessageError("signature_algorithm", "only RSA-SHA256 is accepted")
+    xmlsec.tree.add_ids(root, ["ID"])
+    for pem in _certificate_pems(provider):
+        context = xmlsec.SignatureContext()
+        context.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem)
+        try:
+            context.verify(signature)
+        except xmlsec.Error:
+            continue
+        return
+    raise MessageError("bad_signature")
+
+
+def _certificate_pems(provider: SamlServiceProvider) -> list[bytes]:
+    return [
+        b"-----BEGIN CERTIFICATE-----\n"
+        + b"\n".join(der.encode()[i : i + 64] for i in range(0, len(der), 64))
+        + b"\n-----END CERTIFICATE-----\n"
+        for der in provider.signing_certificates
+    ]
+
+
+def _certificates(provider: SamlServiceProvider) -> list[x509.Certificate]:
+    return [x509.load_pem_x509_certificate(pem) for pem in _certificate_pems(provider)]
