@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.ministries.views import bp as ministries_bp
     from idp.oidc.views import bp as oidc_bp
     from idp.proxies.views import bp as proxies_bp
+    from idp.saml import logout as _saml_logout  # noqa: F401 (registers its routes)
     from idp.saml.views import bp as saml_bp
     from idp.web.errors import register_error_pages
     from idp.web.navigation import init_navigation

@@ -14,6 +14,7 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.errors import AuthenticationFailedError, ThrottledError, ValidationError
 from idp.extensions import db, limiter
 from idp.mfa.views import send_code_or_explain
+from idp.saml.logout import start_provider_logout
 from idp.web.context import (
     client_info,
     current_session,
@@ -126,9 +127,12 @@ def logout() -> Response:
     """End the server-side session and forget the cookie."""
     form = SignOutForm()
     user_session = current_session()
+    destination = url_for("accounts.login")
     if form.validate_on_submit() and user_session is not None:
         end_session(db.session, runtime(), user_session, EndReason.SIGN_OUT, client=client_info())
+        # The SAML services of the session are visited in turn, then the sign-in page.
+        destination = start_provider_logout(user_session, destination) or destination
         db.session.commit()
     clear_session_token()
     flash(_("You are signed out. Close the browser if you are on a public computer."), "success")
-    return redirect(url_for("accounts.login"))
+    return redirect(destination)

@@ -60,6 +60,11 @@ class SamlLogout(db.Model):  # type: ignore[name-defined]
     initiator_entity_id: Mapped[str | None] = mapped_column(String(1024))
     initiator_request_id: Mapped[str | None] = mapped_column(String(256))
     initiator_relay_state: Mapped[str | None] = mapped_column(Text)
+    # The initiator's LogoutRequest, answered once every other SP has been visited.
+    initiator_request_xml: Mapped[str | None] = mapped_column(Text)
+    initiator_binding: Mapped[str | None] = mapped_column(String(8))
+    # Where the browser goes at the end when the person signed out at the provider.
+    after_url: Mapped[str | None] = mapped_column(String(2000))
     # Service providers still to visit: [{"entity_id", "name_id", "name_id_format"}].
     pending: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # The LogoutRequest ID sent to the SP being visited, to match its answer.

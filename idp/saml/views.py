@@ -89,18 +89,18 @@ def single_sign_on() -> Response | tuple[str, int] | str:
     values = request.args if binding == "redirect" else request.form
     encoded = values.get("SAMLRequest")
     if not encoded:
-        return _error_page("missing_request")
+        return error_page("missing_request")
     try:
         message = decode(
             "SAMLRequest", encoded, binding=binding, relay_state=values.get("RelayState")
         )
-        provider = _known_provider(message)
+        provider = known_provider(message)
         pending = _accept_authn_request(message, provider)
     except MessageError as exc:
         db.session.rollback()
         _record_refused(exc.reason)
         db.session.commit()
-        return _error_page(exc.reason)
+        return error_page(exc.reason)
     except _StatusAnswer as answer:
         db.session.commit()
         return answer.response
@@ -108,7 +108,7 @@ def single_sign_on() -> Response | tuple[str, int] | str:
     return redirect(url_for("saml.resume", token=pending.token))
 
 
-def _known_provider(message: IncomingMessage) -> SamlServiceProvider:
+def known_provider(message: IncomingMessage) -> SamlServiceProvider:
     provider = runtime().registry.service_provider(message.issuer)
     if provider is None:
         raise MessageError("unknown_service_provider", message.issuer[:200])
@@ -122,7 +122,7 @@ def _accept_authn_request(message: IncomingMessage, provider: SamlServiceProvide
     signed = check_signature(message, provider, raw_query)
     if provider.authn_requests_signed and not signed:
         raise MessageError("unsigned_request")
-    _check_issue_instant(message)
+    check_issue_instant(message)
     _check_destination(message, signed)
     binding = BINDING_HTTP_REDIRECT if message.binding == "redirect" else BINDING_HTTP_POST
     try:
@@ -169,7 +169,7 @@ def _true(value: Any) -> bool:
     return str(value).lower() in {"true", "1"}
 
 
-def _check_issue_instant(message: IncomingMessage) -> None:
+def check_issue_instant(message: IncomingMessage) -> None:
     if message.issue_instant is None:
         raise MessageError("no_issue_instant")
     skew = timedelta(seconds=ACCEPTED_CLOCK_SKEW_SECONDS)
@@ -224,12 +224,12 @@ def resume(token: str) -> Response | tuple[str, int] | str:
     pending = db.session.scalars(select(SamlRequest).where(SamlRequest.token == token)).first()
     now = runtime().clock()
     if pending is None or pending.completed_at is not None or now >= pending.expires_at:
-        return _error_page("request_expired")
+        return error_page("request_expired")
     provider = runtime().registry.service_provider(pending.sp_entity_id)
     if provider is None:
-        return _error_page("unknown_service_provider")
+        return error_page("unknown_service_provider")
     if request.method == "POST" and not steps.decision_form_valid():
-        return _error_page("form_expired")
+        return error_page("form_expired")
     user_session = current_session()
     if user_session is not None and not user_session.is_authenticated:
         user_session = None
@@ -273,7 +273,7 @@ def _steps(
     try:
         held = steps.chosen_enterprise(visit, options)
     except steps.ChoiceRefusedError:
-        return _error_page("enterprise_refused")
+        return error_page("enterprise_refused")
     if held is None:
         if pending.is_passive:
             return _finish_with_status(pending, STATUS_NO_PASSIVE)
@@ -418,5 +418,5 @@ def _record_refused(reason: str) -> None:
     )
 
 
-def _error_page(reason: str) -> tuple[str, int]:
+def error_page(reason: str) -> tuple[str, int]:
     return render_template("oidc/error.html", error="saml:" + reason, description=""), 400

@@ -682,8 +682,10 @@ def test_logout_never_redirects_to_an_address_not_registered(
 
 def test_logout_without_parameters_or_session_shows_the_signed_out_page(client, english):
     response = client.get(LOGOUT_PATH)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{LOGOUT_PATH}/termine"
+    response = client.get(response.headers["Location"])
     assert response.status_code == 200
-    assert "Location" not in response.headers
     html = response.get_data(as_text=True)
     assert "You are signed out" in html
     assert 'name="confirm"' not in html
@@ -729,7 +731,8 @@ def test_a_hint_alone_ends_the_session_and_shows_the_signed_out_page(
 ):
     iqea = sign_in_to(browser, esm, client_secrets, "iqea")
     response = client.get(logout_url(id_token_hint=iqea.id_token))
-    assert response.status_code == 200
+    assert response.status_code == 302
+    response = client.get(response.headers["Location"])
     assert "You are signed out" in response.get_data(as_text=True)
     assert session_row(iqea.sid).end_reason == "relying_party_logout"
     assert not is_signed_in(client)

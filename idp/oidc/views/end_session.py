@@ -14,7 +14,7 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint as BaseEndSessionEndpoint
 from authlib.oidc.rpinitiated.end_session import EndSessionRequest
-from flask import redirect, render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -24,6 +24,7 @@ from idp.audit.tags import AuditAction
 from idp.extensions import csrf, db
 from idp.oidc.server import provider_server
 from idp.oidc.views.common import END_SESSION_PATH, bp
+from idp.saml.logout import start_provider_logout
 from idp.web.context import client_info, current_session, runtime
 from idp.web.i18n import page_language
 from idp.web.session_loader import clear_session_token
@@ -88,9 +89,17 @@ def end_session_view() -> Response | tuple[str, int] | str:
     if user_session is not None and not confirmed and not _hint_is_for(validated, user_session.sid):
         return _confirmation_page(validated)
     server.create_endpoint_response("end_session", validated)
-    if validated.redirect_uri:
-        return redirect(validated.redirect_uri)
-    return render_template("oidc/logged_out.html", service_name=_service_name(validated))
+    after = validated.redirect_uri or url_for("oidc.logged_out")
+    if user_session is not None:
+        # The SAML services of the session are visited in turn before going back.
+        after = start_provider_logout(user_session, after) or after
+        db.session.commit()
+    return redirect(after)
+
+
+@bp.get(f"{END_SESSION_PATH}/termine")
+def logged_out() -> str:
+    return render_template("oidc/logged_out.html")
 
 
 def _registration_problem(validated: EndSessionRequest) -> str | None:
