@@ -200,7 +200,11 @@ def clients_check(directory: Path | None) -> None:
         click.echo(
             f"ok  {client.client_id:<24} {client.ministry:<10} {client.token_endpoint_auth_method}"
         )
-    click.echo(f"{len(registry.clients)} relying part(y/ies) valid in {target}.")
+    for provider in registry.service_providers:
+        encrypted = "encrypted assertions" if provider.encrypt_assertions else "signed assertions"
+        click.echo(f"ok  {provider.entity_id:<24} {provider.ministry:<10} saml, {encrypted}")
+    count = len(registry.clients) + len(registry.service_providers)
+    click.echo(f"{count} relying part(y/ies) valid in {target}.")
 
 
 @clients_group.command("secret")
