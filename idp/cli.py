@@ -217,6 +217,7 @@ def clients_secret() -> None:
 
 def register_commands(app: Flask) -> None:
     from idp.demo.cli import demo_group
+    from idp.inspect.cli import inspect_command
 
     app.cli.add_command(enterprise_group)
     app.cli.add_command(account_group)
@@ -224,3 +225,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(clients_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(inspect_command)

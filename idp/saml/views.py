@@ -15,7 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md
+from saml2.extension.algsupport import DigestMethod, SigningMethod
 from saml2.metadata import entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.samlp import (
@@ -69,6 +70,11 @@ def metadata() -> Response:
     if xml is None:
         server = saml_server()
         descriptor = entity_descriptor(server.config)
+        # pysaml2 advertises every algorithm the xmlsec1 program knows (SHA-1, MD5...); only
+        # what this provider signs with and accepts is published.
+        descriptor.extensions = md.Extensions()
+        descriptor.extensions.add_extension_element(DigestMethod(algorithm=DIGEST_SHA256))
+        descriptor.extensions.add_extension_element(SigningMethod(algorithm=SIG_RSA_SHA256))
         _signed, xml = sign_entity_descriptor(
             descriptor, None, server.sec, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
         )

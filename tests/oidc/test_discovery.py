@@ -146,7 +146,7 @@ def test_every_endpoint_is_under_the_issuer_and_answers(client, runtime, path):
     authorize = client.get(paths["authorization_endpoint"])
     assert authorize.status_code == 400
     assert "Location" not in authorize.headers
-    assert client.get(paths["end_session_endpoint"]).status_code == 200
+    assert client.get(paths["end_session_endpoint"], follow_redirects=True).status_code == 200
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)

@@ -1,0 +1,227 @@
+"""What each claim of this provider's JWTs means (idp/oidc/issuance.py, docs/claims.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from idp.claims.identity import RIGHTS_DETAILS_TYPE
+from idp.inspect import vocabulary as v
+from idp.inspect.report import Item, Text
+from idp.inspect.timing import format_moment, from_timestamp
+from idp.oidc.backchannel import BACKCHANNEL_LOGOUT_EVENT
+
+# Claims whose value is a NumericDate: shown with their date.
+TIMESTAMP_CLAIMS = frozenset({"exp", "iat", "nbf", "auth_time"})
+
+CLAIMS: dict[str, Text] = {
+    "iss": Text(
+        "Émetteur : l'adresse du fournisseur d'identité qui a délivré le jeton; elle doit être "
+        "exactement celle de son document de découverte.",
+        "Issuer: the address of the identity provider that issued the token; it must be exactly "
+        "the one of its discovery document.",
+    ),
+    "sub": Text(
+        f"Sujet. {v.PAIRWISE_SUBJECT.fr} Pour un client agissant pour lui-même "
+        "(client_credentials), c'est son identifiant client.",
+        f"Subject. {v.PAIRWISE_SUBJECT.en} For a client acting for itself "
+        "(client_credentials), it is its client id.",
+    ),
+    "aud": Text(
+        "Destinataire : l'identifiant client (client_id) du site à qui le jeton est destiné; "
+        "tout autre site doit le refuser.",
+        "Audience: the client id of the site the token is meant for; any other site must "
+        "refuse it.",
+    ),
+    "azp": Text(
+        "Partie autorisée : le client à qui le jeton a été remis (le même que aud).",
+        "Authorized party: the client the token was given to (the same as aud).",
+    ),
+    "exp": Text(
+        "Expiration : à partir de ce moment, le jeton doit être refusé.",
+        "Expiry: from this moment on, the token must be refused.",
+    ),
+    "iat": Text(
+        "Émission : moment où le fournisseur a signé le jeton.",
+        "Issued at: when the provider signed the token.",
+    ),
+    "nbf": Text(
+        "Pas avant : le jeton ne doit pas être accepté avant ce moment (ce fournisseur n'en met "
+        "pas).",
+        "Not before: the token must not be accepted before this moment (this provider never "
+        "sets it).",
+    ),
+    "auth_time": Text(
+        "Moment de l'authentification : quand la personne a inscrit le code reçu par courriel.",
+        "Time of authentication: when the person entered the code received by email.",
+    ),
+    "nonce": Text(
+        "Valeur unique envoyée par le site dans sa demande d'autorisation et rendue telle "
+        "quelle; le site doit la comparer à la sienne (protection contre le rejeu).",
+        "Unique value the site sent in its authorization request, returned unchanged; the site "
+        "must compare it with its own (protection against replay).",
+    ),
+    "amr": Text(
+        "Méthodes d'authentification : pwd (mot de passe), otp (code à usage unique), mfa "
+        "(plusieurs facteurs).",
+        "Authentication methods: pwd (password), otp (one-time code), mfa (several factors).",
+    ),
+    "sid": Text(
+        "Identifiant de la session auprès du fournisseur; le même figure dans le jeton de "
+        "déconnexion qui fermera cette session.",
+        "Identifier of the session at the provider; the same appears in the logout token that "
+        "will end this session.",
+    ),
+    "at_hash": Text(
+        "Empreinte du jeton d'accès remis avec ce jeton d'identité (moitié gauche de son "
+        "SHA-256, en base64url); elle lie les deux jetons.",
+        "Hash of the access token issued with this ID token (left half of its SHA-256, "
+        "base64url); it binds the two tokens.",
+    ),
+    "name": v.FULL_NAME,
+    "given_name": v.GIVEN_NAME,
+    "family_name": v.FAMILY_NAME,
+    "email": v.EMAIL,
+    "email_verified": Text(
+        "Adresse courriel vérifiée : toujours vrai, puisque chaque connexion y transmet un code.",
+        "Email address verified: always true, since every sign-in sends a code there.",
+    ),
+    "enterprise": Text(
+        "Entreprise pour laquelle la personne agit : son NEQ et son nom.",
+        "Enterprise the person acts for: its NEQ and its name.",
+    ),
+    "agent": Text(
+        "Entreprise mandataire : celle de la personne elle-même, qui agit pour l'entreprise "
+        "ci-dessus en vertu d'une procuration externe.",
+        "Agent enterprise: the person's own, acting for the enterprise above under an external "
+        "proxy.",
+    ),
+    "rights": Text(
+        f"Droits demandés par le site comme portées et détenus en ce moment. {v.RIGHTS.fr}",
+        f"Rights the site asked for as scopes and held right now. {v.RIGHTS.en}",
+    ),
+    "client_id": Text(
+        "Client à qui le jeton d'accès a été délivré.",
+        "Client the access token was issued to.",
+    ),
+    "scope": Text(
+        "Portées accordées : les portées standards demandées, et seulement les droits que la "
+        "personne détient maintenant.",
+        "Scopes granted: the standard scopes asked for, and only the rights the person holds now.",
+    ),
+    "jti": Text(
+        "Identifiant unique du jeton : il permet de détecter une réutilisation et de révoquer "
+        "le jeton.",
+        "Unique identifier of the token: it lets a reuse be detected and the token be revoked.",
+    ),
+    "authorization_details": Text(
+        f"Droits accordés au format RFC 9396 (type {RIGHTS_DETAILS_TYPE}), avec leur origine.",
+        f"Rights granted in the RFC 9396 format (type {RIGHTS_DETAILS_TYPE}), with their source.",
+    ),
+    "events": Text(
+        "Événement de déconnexion par canal arrière : le site doit fermer sa session désignée "
+        "par sid (ou toutes celles de sub).",
+        "Back-channel logout event: the site must end its session named by sid (or all those of "
+        "sub).",
+    ),
+}
+
+PARTY_FIELDS: dict[str, Text] = {
+    "neq": Text(
+        "Numéro d'entreprise du Québec (NEQ, 10 chiffres).",
+        "Québec enterprise number (NEQ, 10 digits).",
+    ),
+    "name": Text("Nom de l'entreprise.", "Name of the enterprise."),
+}
+
+DETAIL_FIELDS: dict[str, Text] = {
+    "type": Text(
+        f"Type de l'entrée : {RIGHTS_DETAILS_TYPE}, les droits de ce fournisseur.",
+        f"Type of the entry: {RIGHTS_DETAILS_TYPE}, this provider's rights.",
+    ),
+    "ministry": v.MINISTRY,
+    "enterprise": v.ENTERPRISE_NEQ,
+    "rights": v.RIGHTS,
+    "proxy_id": v.PROXY_ID,
+    "proxy_valid_until": v.PROXY_VALID_UNTIL,
+    "agent": v.AGENT_NEQ,
+}
+
+# Claims whose explanation depends on their value.
+VALUE_TEXTS: dict[str, Callable[[Any], Text]] = {"acr": v.acr_text, "role": v.role_text}
+
+
+def explain_claims(payload: dict[str, Any]) -> tuple[Item, ...]:
+    """Every claim of the payload, in its order, with its meaning; unknown ones said so."""
+    return tuple(explain_claim(name, value) for name, value in payload.items())
+
+
+def explain_claim(name: str, value: Any) -> Item:
+    display = _timestamp_display(value) if name in TIMESTAMP_CLAIMS else None
+    if name in VALUE_TEXTS:
+        return Item(name, value, VALUE_TEXTS[name](value))
+    if name in ("enterprise", "agent") and isinstance(value, dict):
+        return Item(name, value, CLAIMS[name], children=_fields(value, PARTY_FIELDS))
+    if name == "authorization_details" and isinstance(value, list):
+        return Item(name, value, CLAIMS[name], children=_details(value))
+    if name == "events":
+        return Item(name, value, _events_text(value))
+    if name in CLAIMS:
+        return Item(name, value, CLAIMS[name], display=display)
+    return Item(name, value, v.UNKNOWN_CLAIM, known=False)
+
+
+def _timestamp_display(value: Any) -> str | None:
+    moment = from_timestamp(value)
+    return f"{value} ({format_moment(moment)})" if moment else None
+
+
+def _fields(value: dict[str, Any], meanings: dict[str, Text]) -> tuple[Item, ...]:
+    return tuple(
+        Item(key, item, meanings[key])
+        if key in meanings
+        else Item(key, item, v.UNKNOWN_CLAIM, known=False)
+        for key, item in value.items()
+    )
+
+
+def _details(entries: list[Any]) -> tuple[Item, ...]:
+    items = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or entry.get("type") != RIGHTS_DETAILS_TYPE:
+            unknown = Text(
+                "Entrée d'un type que ce fournisseur ne délivre pas.",
+                "Entry of a type this provider does not issue.",
+            )
+            items.append(Item(f"[{index}]", entry, unknown, known=False))
+            continue
+        children = [
+            Item(key, value, v.source_text(value))
+            if key == "source"
+            else Item(key, value, DETAIL_FIELDS[key])
+            if key in DETAIL_FIELDS
+            else Item(key, value, v.UNKNOWN_CLAIM, known=False)
+            for key, value in entry.items()
+        ]
+        summary = Text(
+            f"Droits auprès du ministère {entry.get('ministry')} pour l'entreprise "
+            f"{entry.get('enterprise')}.",
+            f"Rights at the ministry {entry.get('ministry')} for the enterprise "
+            f"{entry.get('enterprise')}.",
+        )
+        items.append(Item(f"[{index}]", entry, summary, children=tuple(children)))
+    return tuple(items)
+
+
+def _events_text(value: Any) -> Text:
+    if isinstance(value, dict) and BACKCHANNEL_LOGOUT_EVENT in value:
+        return CLAIMS["events"]
+    return Text(
+        f"Événements inconnus : un jeton de déconnexion porte {BACKCHANNEL_LOGOUT_EVENT}.",
+        f"Unknown events: a logout token carries {BACKCHANNEL_LOGOUT_EVENT}.",
+    )
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
