@@ -143,6 +143,9 @@ class SpEndpoint(BaseModel):
     binding: str
     location: str
     response_location: str | None = None
+    # AssertionConsumerService only: its index attribute and isDefault flag.
+    index: int | None = None
+    is_default: bool = False
 
 
 class SamlServiceProvider(BaseModel):
@@ -184,8 +187,10 @@ class SamlServiceProvider(BaseModel):
         if url is not None:
             return next((e for e in posts if e.location == url), None)
         if index is not None:
-            return posts[index] if 0 <= index < len(posts) else None
-        return posts[0] if posts else None
+            # The metadata's own index attribute, not a position in the list.
+            return next((e for e in posts if e.index == index), None)
+        default = next((e for e in posts if e.is_default), None)
+        return default or (posts[0] if posts else None)
 
     def slo_endpoint(self) -> SpEndpoint | None:
         """Where this SP takes LogoutRequests and LogoutResponses in the browser."""

@@ -23,9 +23,11 @@ CLAIMS: dict[str, Text] = {
         "the one of its discovery document.",
     ),
     "sub": Text(
-        f"Sujet. {v.PAIRWISE_SUBJECT.fr} Pour un client agissant pour lui-même "
+        "Sujet : identifiant de la personne propre au ministère; les sites d'un même ministère "
+        "voient la même valeur, deux ministères jamais. Pour un client agissant pour lui-même "
         "(client_credentials), c'est son identifiant client.",
-        f"Subject. {v.PAIRWISE_SUBJECT.en} For a client acting for itself "
+        "Subject: identifier of the person specific to the ministry; the sites of one ministry "
+        "see the same value, two ministries never do. For a client acting for itself "
         "(client_credentials), it is its client id.",
     ),
     "aud": Text(
@@ -98,8 +100,10 @@ CLAIMS: dict[str, Text] = {
         "proxy.",
     ),
     "rights": Text(
-        f"Droits demandés par le site comme portées et détenus en ce moment. {v.RIGHTS.fr}",
-        f"Rights the site asked for as scopes and held right now. {v.RIGHTS.en}",
+        "Droits que le site a demandés comme portées et que la personne détient en ce moment "
+        "auprès du ministère du site, pour cette entreprise (identifiants du catalogue).",
+        "Rights the site asked for as scopes that the person holds right now at the site's "
+        "ministry, for this enterprise (catalogue identifiers).",
     ),
     "client_id": Text(
         "Client à qui le jeton d'accès a été délivré.",

@@ -33,7 +33,7 @@ from idp.inspect.report import (
     Text,
 )
 from idp.inspect.timing import check_expiry, check_not_before, check_past, from_timestamp
-from idp.keystore import ALGORITHM_KEY_TYPES, KeyState, KeyStore
+from idp.keystore import ALGORITHM_KEY_TYPES, KeyStore
 from idp.oidc.backchannel import BACKCHANNEL_LOGOUT_EVENT
 
 ACCEPTED_ALGORITHMS = ("RS256", "PS256", "ES256")
@@ -106,7 +106,7 @@ def _json_part(part: str) -> dict[str, Any] | None:
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
         value = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -177,7 +177,7 @@ def _verify(
             f"The signature is unreadable ({type(exc).__name__}).",
         )
         return _failed(report, SignatureStatus.INVALID, alg, signer)
-    note_key_state(report, signer)
+    report.note_signer(signer)
     return SignatureCheck(TOKEN, SignatureStatus.VALID, alg, signer)
 
 
@@ -322,24 +322,6 @@ def _unknown_key(kid: str, keystore: KeyStore) -> Problem:
             f"No published key has kid {kid}: the token was not signed by this provider.",
         ),
     )
-
-
-def note_key_state(report: Report, signer: SignerKey) -> None:
-    """Say so when a valid signature comes from a key that does not sign today."""
-    if signer.state is KeyState.RETIRED:
-        report.note(
-            f"Signé par la clé retirée {signer.kid} : elle reste publiée pendant la période de "
-            "conservation, donc ce qu'elle a signé se vérifie encore.",
-            f"Signed by the retired key {signer.kid}: it stays published during the retention "
-            "period, so what it signed still verifies.",
-        )
-    elif signer.state is KeyState.NEXT:
-        report.note(
-            f"Signé par la clé suivante {signer.kid}, publiée d'avance mais qui ne signe "
-            "qu'après la prochaine rotation : inhabituel.",
-            f"Signed by the next key {signer.kid}, published in advance but signing only after "
-            "the next rotation: unusual.",
-        )
 
 
 def _explain_header(header: dict[str, Any]) -> tuple[Item, ...]:

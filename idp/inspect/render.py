@@ -56,8 +56,8 @@ def headline(report: Report, lang: str) -> str:
         tail = ""
         if more:
             tail = Text(
-                f" (et {more} autre{plural} problème{plural})",
-                f" (and {more} more problem{plural})",
+                f" Et {more} autre{plural} problème{plural} ci-dessous.",
+                f" And {more} more problem{plural} below.",
             ).get(lang)
         return f"{verdict} — {kind}{_colon(lang)}{_uncapitalize(first)}{tail}"
     return f"{verdict} — {kind}{_valid_detail(report, lang)}"

@@ -193,7 +193,26 @@ class Report:
         self.problems.append(Problem(code, Text(fr, en)))
 
     def note(self, fr: str, en: str) -> None:
-        self.notes.append(Text(fr, en))
+        # Once each: both signatures of a SAML response may say the same thing.
+        if Text(fr, en) not in self.notes:
+            self.notes.append(Text(fr, en))
 
     def has(self, code: ProblemCode) -> bool:
         return any(p.code is code for p in self.problems)
+
+    def note_signer(self, signer: SignerKey) -> None:
+        """Say so when a valid signature comes from a key that does not sign today."""
+        if signer.state is KeyState.RETIRED:
+            self.note(
+                f"Signé par la clé retirée {signer.kid} : elle reste publiée pendant la période "
+                "de conservation, donc ce qu'elle a signé se vérifie encore.",
+                f"Signed by the retired key {signer.kid}: it stays published during the "
+                "retention period, so what it signed still verifies.",
+            )
+        elif signer.state is KeyState.NEXT:
+            self.note(
+                f"Signé par la clé suivante {signer.kid}, publiée d'avance mais qui ne signe "
+                "qu'après la prochaine rotation : inhabituel.",
+                f"Signed by the next key {signer.kid}, published in advance but signing only "
+                "after the next rotation: unusual.",
+            )

@@ -26,7 +26,6 @@ from idp.inspect.attributes import (
     name_id_text,
     status_text,
 )
-from idp.inspect.jwt import note_key_state
 from idp.inspect.report import (
     Item,
     Kind,
@@ -196,7 +195,7 @@ class _Inspection:
         if verdict.problem is not None:
             self.report.problems.append(verdict.problem)
         elif verdict.check.key is not None:
-            note_key_state(self.report, verdict.check.key)
+            self.report.note_signer(verdict.check.key)
 
     def _stray_assertions(self) -> None:
         stray = [

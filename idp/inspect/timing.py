@@ -117,5 +117,7 @@ def _since(ahead: timedelta) -> Text:
         return Text(
             f"dans {span.fr}, dans la tolérance d'horloge", f"in {span.en}, within clock skew"
         )
+    if ahead > -timedelta(seconds=1):
+        return Text("à l'instant", "just now")
     span = duration(ahead)
     return Text(f"il y a {span.fr}", f"{span.en} ago")

@@ -17,6 +17,7 @@ import base64
 import copy
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import xmlsec
 from cryptography import x509
@@ -43,14 +44,22 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 CANONICALISATIONS = frozenset({EXC_C14N, C14N})
 ALLOWED_TRANSFORMS = frozenset({ENVELOPED, EXC_C14N, C14N})
+# Readable names of the signature algorithms a report is likely to meet.
+SHORT_NAMES = {
+    RSA_SHA256: "RSA-SHA256",
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": "RSA-SHA1",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": "RSA-SHA512",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": "ECDSA-SHA256",
+    "http://www.w3.org/2000/09/xmldsig#hmac-sha1": "HMAC-SHA1",
+}
 
 
+@dataclass(frozen=True)
 class SignatureVerdict:
     """The check of one signature and the problem it raises, if any."""
 
-    def __init__(self, check: SignatureCheck, problem: Problem | None = None) -> None:
-        self.check = check
-        self.problem = problem
+    check: SignatureCheck
+    problem: Problem | None = None
 
 
 def check_signature(
@@ -69,7 +78,8 @@ def check_signature(
             f"{_capital(target.en)} is not signed, whereas this provider always signs it.",
         )
     signature = signatures[0]
-    algorithm = _algorithm(signature, "SignedInfo/SignatureMethod")
+    method = _algorithm(signature, "SignedInfo/SignatureMethod")
+    algorithm = SHORT_NAMES.get(method or "", method)
     wrapping = _wrapping(root, element, signatures, target)
     if wrapping is not None:
         return SignatureVerdict(

@@ -28,7 +28,14 @@ from idp.accounts.sessions import EndReason, end_session
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.extensions import csrf, db, limiter
-from idp.saml.messages import SAMLP_NS, MessageError, check_signature, decode
+from idp.saml.messages import (
+    SAMLP_NS,
+    MessageError,
+    Parameters,
+    check_signature,
+    decode,
+    read_parameters,
+)
 from idp.saml.models import SamlLogout, SamlParticipant
 from idp.saml.provider import SLO_PATH, saml_server
 from idp.saml.views import bp, check_issue_instant, error_page, known_provider
@@ -41,13 +48,12 @@ from idp.web.session_loader import clear_session_token
 @csrf.exempt  # service providers post LogoutRequests and LogoutResponses cross-site
 @limiter.limit("120/minute")
 def single_logout() -> Response | tuple[str, int] | str:
-    binding = "redirect" if request.method == "GET" else "post"
-    values = request.args if binding == "redirect" else request.form
     try:
-        if values.get("SAMLRequest"):
-            return _logout_request(binding, values["SAMLRequest"], values.get("RelayState"))
-        if values.get("SAMLResponse"):
-            return _logout_response(binding, values["SAMLResponse"], values.get("RelayState"))
+        params = read_parameters(request.method, request.query_string, request.form)
+        if params.get("SAMLRequest"):
+            return _logout_request(params)
+        if params.get("SAMLResponse"):
+            return _logout_response(params)
     except MessageError as exc:
         db.session.rollback()
         record(
@@ -64,13 +70,17 @@ def single_logout() -> Response | tuple[str, int] | str:
     return error_page("missing_message")
 
 
-def _logout_request(binding: str, encoded: str, relay_state: str | None) -> Response | str:
+def _logout_request(params: Parameters) -> Response | str:
+    binding, encoded, relay_state = (
+        params.binding,
+        params.values["SAMLRequest"],
+        params.get("RelayState"),
+    )
     message = decode("SAMLRequest", encoded, binding=binding, relay_state=relay_state)
     if message.root.tag != f"{{{SAMLP_NS}}}LogoutRequest":
         raise MessageError("not_a_logout_request")
     provider = known_provider(message)
-    raw_query = request.query_string if binding == "redirect" else None
-    signed = check_signature(message, provider, raw_query)
+    signed = check_signature(message, provider, params.query)
     if provider.authn_requests_signed and not signed:
         raise MessageError("unsigned_request")
     check_issue_instant(message)
@@ -132,21 +142,30 @@ def logout_round(token: str) -> Response | tuple[str, int] | str:
     return _next(logout)
 
 
-def _logout_response(binding: str, encoded: str, relay_state: str | None) -> Response | str:
-    message = decode("SAMLResponse", encoded, binding=binding, relay_state=relay_state)
+def _logout_response(params: Parameters) -> Response | str:
+    relay_state = params.get("RelayState")
+    message = decode(
+        "SAMLResponse",
+        params.values["SAMLResponse"],
+        binding=params.binding,
+        relay_state=relay_state,
+    )
     if message.root.tag != f"{{{SAMLP_NS}}}LogoutResponse":
         raise MessageError("not_a_logout_response")
     provider = known_provider(message)
-    raw_query = request.query_string if binding == "redirect" else None
-    signed = check_signature(message, provider, raw_query)
+    signed = check_signature(message, provider, params.query)
     if provider.authn_requests_signed and not signed:
         raise MessageError("unsigned_response")
     logout = _find(relay_state or "")
     if logout is None or logout.awaiting_request_id is None:
         raise MessageError("unexpected_logout_response")
+    if logout.awaiting_entity_id != provider.entity_id:
+        # Only the SP being visited answers for itself.
+        raise MessageError("unexpected_logout_response", "from another service provider")
     if message.root.get("InResponseTo") != logout.awaiting_request_id:
         raise MessageError("unexpected_logout_response")
     logout.awaiting_request_id = None
+    logout.awaiting_entity_id = None
     db.session.commit()
     return _next(logout)
 
@@ -224,6 +243,7 @@ def _next(logout: SamlLogout) -> Response | str:
             digest_alg=DIGEST_SHA256,
         )
         logout.awaiting_request_id = request_id
+        logout.awaiting_entity_id = provider.entity_id
         db.session.commit()
         return _send(
             endpoint.binding,

@@ -16,6 +16,7 @@ import binascii
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import unquote_plus
 
 import xmlsec
@@ -118,22 +119,61 @@ def _instant(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise MessageError("bad_issue_instant") from exc
+    if moment.tzinfo is None:
+        # SAML times are UTC and say so (SAML Core 1.3.3); a local time is ambiguous.
+        raise MessageError("bad_issue_instant", "no time zone")
+    return moment
+
+
+@dataclass(frozen=True)
+class RedirectQuery:
+    """An HTTP-Redirect query string read once: decoded values, and the raw octets signed."""
+
+    values: dict[str, str]
+    raw: dict[str, bytes]
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+
+def parse_redirect_query(query_string: bytes) -> RedirectQuery:
+    """Each parameter once, by its decoded name: ``SAML%52equest`` is ``SAMLRequest``.
+
+    The message, the RelayState and the signature are all taken from here, so the values
+    checked by the signature are the values used (no second, unsigned copy can slip in).
+    """
+    values: dict[str, str] = {}
+    raw: dict[str, bytes] = {}
+    for part in query_string.split(b"&"):
+        if not part:
+            continue
+        name_bytes, _sep, value = part.partition(b"=")
+        try:
+            name = unquote_plus(name_bytes.decode("ascii"), errors="strict")
+            decoded = unquote_plus(value.decode("ascii"), errors="strict")
+        except UnicodeError as exc:
+            raise MessageError("bad_query") from exc
+        if name in values:
+            raise MessageError("duplicate_parameter", name)
+        values[name] = decoded
+        raw[name] = value
+    return RedirectQuery(values, raw)
 
 
 def check_signature(
-    message: IncomingMessage, provider: SamlServiceProvider, raw_query: bytes | None
+    message: IncomingMessage, provider: SamlServiceProvider, query: RedirectQuery | None
 ) -> bool:
     """Verify the message's signature if it has one; True when it was signed (and verified).
 
     A signature that is present is always verified, required or not.
     """
     if message.binding == "redirect":
-        if raw_query is None or b"Signature=" not in raw_query:
+        if query is None or ("Signature" not in query.values and "SigAlg" not in query.values):
             return False
-        _verify_redirect(raw_query, message.parameter, provider)
+        _verify_redirect(query, message.parameter, provider)
         return True
     if not message.signed_in_xml:
         return False
@@ -141,23 +181,19 @@ def check_signature(
     return True
 
 
-def _verify_redirect(raw_query: bytes, parameter: str, provider: SamlServiceProvider) -> None:
-    pairs: dict[str, bytes] = {}
-    for part in raw_query.split(b"&"):
-        name, _sep, value = part.partition(b"=")
-        key = name.decode("ascii", "replace")
-        if key in pairs:
-            raise MessageError("duplicate_parameter", key)
-        pairs[key] = value
-    if pairs.get("SigAlg") is None or unquote_plus(pairs["SigAlg"].decode()) != RSA_SHA256:
+def _verify_redirect(query: RedirectQuery, parameter: str, provider: SamlServiceProvider) -> None:
+    if query.get("SigAlg") != RSA_SHA256:
         raise MessageError("signature_algorithm", "only RSA-SHA256 is accepted")
+    if not query.get("Signature"):
+        raise MessageError("bad_signature", "SigAlg without Signature")
+    # SAML Bindings 3.4.4.1: the octets as received, in this order, names as the spec has them.
     signed = b"&".join(
-        f"{name}=".encode() + pairs[name]
+        f"{name}=".encode() + query.raw[name]
         for name in (parameter, "RelayState", "SigAlg")
-        if name in pairs
+        if name in query.raw
     )
     try:
-        signature = base64.b64decode(unquote_plus(pairs["Signature"].decode()))
+        signature = base64.b64decode(query.values["Signature"], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise MessageError("bad_signature") from exc
     for certificate in _certificates(provider):
@@ -208,3 +244,31 @@ def _certificate_pems(provider: SamlServiceProvider) -> list[bytes]:
 
 def _certificates(provider: SamlServiceProvider) -> list[x509.Certificate]:
     return [x509.load_pem_x509_certificate(pem) for pem in _certificate_pems(provider)]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The SAML parameters of a request, read once for either binding."""
+
+    binding: str  # "redirect" or "post"
+    values: dict[str, str]
+    query: RedirectQuery | None
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+
+def read_parameters(method: str, query_string: bytes, form: Any) -> Parameters:
+    """Redirect: the query as parsed by :func:`parse_redirect_query`; POST: the form, each
+    SAML field at most once."""
+    if method == "GET":
+        query = parse_redirect_query(query_string)
+        return Parameters("redirect", query.values, query)
+    values = {}
+    for name in ("SAMLRequest", "SAMLResponse", "RelayState"):
+        found = form.getlist(name)
+        if len(found) > 1:
+            raise MessageError("duplicate_parameter", name)
+        if found:
+            values[name] = found[0]
+    return Parameters("post", values, None)

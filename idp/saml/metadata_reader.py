@@ -35,12 +35,15 @@ def read_sp_metadata(data: bytes, entity_id: str) -> SpMetadata:
         raise ValueError("metadata: exactly one md:SPSSODescriptor is expected")
     sp = descriptors[0]
     acs = tuple(
-        SpEndpoint(binding=e.get("Binding", ""), location=e.get("Location", ""))
-        for e in sorted(
-            sp.findall("md:AssertionConsumerService", _NS),
-            key=lambda e: int(e.get("index", "0")),
+        SpEndpoint(
+            binding=e.get("Binding", ""),
+            location=e.get("Location", ""),
+            index=_index(e.get("index")),
+            is_default=e.get("isDefault", "false").strip().lower() in {"true", "1"},
         )
+        for e in sp.findall("md:AssertionConsumerService", _NS)
     )
+    acs = tuple(sorted(acs, key=lambda e: e.index if e.index is not None else 0))
     slo = tuple(
         SpEndpoint(
             binding=e.get("Binding", ""),
@@ -66,3 +69,9 @@ def _certificates(sp: object, use: str) -> tuple[str, ...]:
         for certificate in descriptor.findall(".//ds:X509Certificate", _NS):
             found.append("".join((certificate.text or "").split()))
     return tuple(found)
+
+
+def _index(value: str | None) -> int:
+    if value is None or not value.strip().isdigit():
+        raise ValueError("metadata: every AssertionConsumerService needs a numeric index")
+    return int(value)

@@ -69,5 +69,6 @@ class SamlLogout(db.Model):  # type: ignore[name-defined]
     pending: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # The LogoutRequest ID sent to the SP being visited, to match its answer.
     awaiting_request_id: Mapped[str | None] = mapped_column(String(256))
+    awaiting_entity_id: Mapped[str | None] = mapped_column(String(1024))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -40,7 +40,15 @@ from idp.federation import steps
 from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE
 from idp.relying_parties import SamlServiceProvider
 from idp.saml import authn_context
-from idp.saml.messages import SAMLP_NS, IncomingMessage, MessageError, check_signature, decode
+from idp.saml.messages import (
+    SAMLP_NS,
+    IncomingMessage,
+    MessageError,
+    Parameters,
+    check_signature,
+    decode,
+    read_parameters,
+)
 from idp.saml.models import SamlParticipant, SamlRequest
 from idp.saml.provider import (
     ACCEPTED_CLOCK_SKEW_SECONDS,
@@ -91,17 +99,16 @@ def metadata() -> Response:
 @csrf.exempt  # a cross-site form post from the service provider (HTTP-POST binding)
 @limiter.limit("120/minute")
 def single_sign_on() -> Response | tuple[str, int] | str:
-    binding = "redirect" if request.method == "GET" else "post"
-    values = request.args if binding == "redirect" else request.form
-    encoded = values.get("SAMLRequest")
-    if not encoded:
-        return error_page("missing_request")
     try:
+        params = read_parameters(request.method, request.query_string, request.form)
+        encoded = params.get("SAMLRequest")
+        if not encoded:
+            raise MessageError("missing_request")
         message = decode(
-            "SAMLRequest", encoded, binding=binding, relay_state=values.get("RelayState")
+            "SAMLRequest", encoded, binding=params.binding, relay_state=params.get("RelayState")
         )
         provider = known_provider(message)
-        pending = _accept_authn_request(message, provider)
+        pending = _accept_authn_request(message, provider, params)
     except MessageError as exc:
         db.session.rollback()
         _record_refused(exc.reason)
@@ -121,11 +128,12 @@ def known_provider(message: IncomingMessage) -> SamlServiceProvider:
     return provider
 
 
-def _accept_authn_request(message: IncomingMessage, provider: SamlServiceProvider) -> SamlRequest:
+def _accept_authn_request(
+    message: IncomingMessage, provider: SamlServiceProvider, params: Parameters
+) -> SamlRequest:
     if message.root.tag != f"{{{SAMLP_NS}}}AuthnRequest":
         raise MessageError("not_an_authn_request")
-    raw_query = request.query_string if message.binding == "redirect" else None
-    signed = check_signature(message, provider, raw_query)
+    signed = check_signature(message, provider, params.query)
     if provider.authn_requests_signed and not signed:
         raise MessageError("unsigned_request")
     check_issue_instant(message)

@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('after_url', sa.String(length=2000), nullable=True),
     sa.Column('pending', sa.JSON(), nullable=False),
     sa.Column('awaiting_request_id', sa.String(length=256), nullable=True),
+    sa.Column('awaiting_entity_id', sa.String(length=1024), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saml_logouts')),
