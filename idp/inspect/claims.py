@@ -200,14 +200,7 @@ def _details(entries: list[Any]) -> tuple[Item, ...]:
             )
             items.append(Item(f"[{index}]", entry, unknown, known=False))
             continue
-        children = [
-            Item(key, value, v.source_text(value))
-            if key == "source"
-            else Item(key, value, DETAIL_FIELDS[key])
-            if key in DETAIL_FIELDS
-            else Item(key, value, v.UNKNOWN_CLAIM, known=False)
-            for key, value in entry.items()
-        ]
+        children = [_detail_field(key, value) for key, value in entry.items()]
         summary = Text(
             f"Droits auprès du ministère {entry.get('ministry')} pour l'entreprise "
             f"{entry.get('enterprise')}.",
@@ -216,6 +209,14 @@ def _details(entries: list[Any]) -> tuple[Item, ...]:
         )
         items.append(Item(f"[{index}]", entry, summary, children=tuple(children)))
     return tuple(items)
+
+
+def _detail_field(key: str, value: Any) -> Item:
+    if key == "source":
+        return Item(key, value, v.source_text(value))
+    if key in DETAIL_FIELDS:
+        return Item(key, value, DETAIL_FIELDS[key])
+    return Item(key, value, v.UNKNOWN_CLAIM, known=False)
 
 
 def _events_text(value: Any) -> Text:

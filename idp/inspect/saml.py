@@ -115,19 +115,27 @@ def _parse(data: str | bytes, report: Report) -> etree._Element | None:
     try:
         return parse(xml)
     except UnsafeXmlError as exc:
-        if "well-formed" in str(exc):
+        # safe_xml has one exception for its three refusals; its message tells them apart.
+        reason = str(exc)
+        if "well-formed" in reason:
             report.problem(
                 ProblemCode.MALFORMED,
-                f"Le XML est mal formé ({exc}).",
-                f"The XML is not well-formed ({exc}).",
+                f"Le XML est mal formé ({reason}).",
+                f"The XML is not well-formed ({reason}).",
+            )
+        elif "too large" in reason:
+            report.problem(
+                ProblemCode.UNSAFE_XML,
+                f"Document refusé avant lecture : plus de {MAX_XML_BYTES // 1024} Kio.",
+                f"Document refused before reading: more than {MAX_XML_BYTES // 1024} KiB.",
             )
         else:
             report.problem(
                 ProblemCode.UNSAFE_XML,
-                f"Document refusé avant lecture : déclaration DTD ou d'entité (XXE, « billion "
-                f"laughs »), ou taille excessive ({exc}).",
-                f"Document refused before reading: a DTD or entity declaration (XXE, billion "
-                f"laughs), or too large ({exc}).",
+                "Document refusé avant lecture : il contient une déclaration DTD ou d'entité "
+                "(forme des attaques XXE et « billion laughs »).",
+                "Document refused before reading: it contains a DTD or entity declaration (the "
+                "shape of XXE and billion laughs attacks).",
             )
         return None
 

@@ -235,6 +235,7 @@ def _digest_matches(element: etree._Element, signature: etree._Element) -> bool 
     canonical = etree.tostring(
         twin, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=prefixes
     )
+    # SHA-256 only: any other digest method was refused before the keys were tried.
     actual = base64.b64encode(hashlib.sha256(canonical).digest()).decode()
     return actual == expected
 

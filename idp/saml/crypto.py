@@ -119,10 +119,16 @@ class InProcessCryptoBackend(CryptoBackendXmlSec1):
         context.key = xmlsec.Key.generate(
             xmlsec.constants.KeyDataAes, 256, xmlsec.constants.KeyDataTypeSession
         )
+        # The plaintext is the assertion as lxml serialises a subtree: with the namespace
+        # declarations it inherits, under the same prefixes. It decrypts into a well-formed
+        # element on its own (pysaml2), and an SP that moves it back into the Response
+        # (OneLogin) finds the same prefixes in scope, so its signed form does not change.
+        plaintext = etree.tostring(assertion)
         try:
-            context.encrypt_xml(data, assertion)
+            encrypted = context.encrypt_binary(data, plaintext)
         except xmlsec.Error as exc:
             raise SignatureError(f"encryption failed: {exc}") from exc
+        container.replace(assertion, encrypted)
         return str(etree.tostring(root, encoding="unicode"))
 
 

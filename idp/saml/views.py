@@ -345,7 +345,9 @@ def _authn_response(
         sign_response=True,
         sign_assertion=True,
         encrypt_assertion=provider.encrypt_assertions,
-        encrypt_assertion_self_contained=True,
+        # The assertion keeps the Response's namespace prefixes: an SP that moves the decrypted
+        # assertion back into the Response (OneLogin) then leaves its signed form unchanged.
+        encrypt_assertion_self_contained=False,
         encrypt_cert_assertion=encrypt_cert,
         sign_alg=SIG_RSA_SHA256,
         digest_alg=DIGEST_SHA256,
