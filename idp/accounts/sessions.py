@@ -172,3 +172,26 @@ def end_account_sessions(session: DbSession, runtime: Runtime, account_id: int, 
     )
     on_sessions_ended(session, runtime, ids)
     return len(ids)
+
+
+def end_session_for_relying_party(
+    session: DbSession,
+    runtime: Runtime,
+    user_session: UserSession,
+    relying_party: str | None,
+    action: AuditAction,
+    *,
+    client: ClientInfo,
+) -> None:
+    """A relying party signed the person out (OIDC RP-initiated or SAML single logout)."""
+    record(
+        session,
+        runtime.clock,
+        action,
+        client=client,
+        actor_id=user_session.account_id,
+        subject_id=user_session.account_id,
+        relying_party=relying_party,
+        sid=user_session.sid,
+    )
+    end_session(session, runtime, user_session, EndReason.RELYING_PARTY_LOGOUT, client=client)

@@ -24,9 +24,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from idp.accounts.models import UserSession
-from idp.accounts.sessions import EndReason, end_session
-from idp.audit.services import record
-from idp.audit.tags import AuditAction, Outcome
+from idp.accounts.sessions import end_session_for_relying_party
+from idp.audit.tags import AuditAction
 from idp.extensions import csrf, db, limiter
 from idp.saml.messages import (
     SAMLP_NS,
@@ -38,7 +37,7 @@ from idp.saml.messages import (
 )
 from idp.saml.models import SamlLogout, SamlParticipant
 from idp.saml.provider import SLO_PATH, saml_server
-from idp.saml.views import bp, check_issue_instant, error_page, known_provider
+from idp.saml.views import bp, check_issue_instant, error_page, known_provider, refuse
 from idp.web.context import client_info, current_session, runtime
 from idp.web.i18n import page_language
 from idp.web.session_loader import clear_session_token
@@ -55,18 +54,7 @@ def single_logout() -> Response | tuple[str, int] | str:
         if params.get("SAMLResponse"):
             return _logout_response(params)
     except MessageError as exc:
-        db.session.rollback()
-        record(
-            db.session,
-            runtime().clock,
-            AuditAction.SAML_REQUEST_REFUSE,
-            Outcome.DENIED,
-            client=client_info(),
-            reason=exc.reason,
-            endpoint="slo",
-        )
-        db.session.commit()
-        return error_page(exc.reason)
+        return refuse(exc, endpoint="slo")
     return error_page("missing_message")
 
 
@@ -202,21 +190,12 @@ def _others(user_session: UserSession, exclude: str | None) -> list[dict[str, st
 
 
 def _end(user_session: UserSession, initiator: str) -> None:
-    record(
-        db.session,
-        runtime().clock,
-        AuditAction.SAML_LOGOUT,
-        client=client_info(),
-        actor_id=user_session.account_id,
-        subject_id=user_session.account_id,
-        relying_party=initiator,
-        sid=user_session.sid,
-    )
-    end_session(
+    end_session_for_relying_party(
         db.session,
         runtime(),
         user_session,
-        EndReason.RELYING_PARTY_LOGOUT,
+        initiator,
+        AuditAction.SAML_LOGOUT,
         client=client_info(),
     )
     clear_session_token()

@@ -110,10 +110,7 @@ def single_sign_on() -> Response | tuple[str, int] | str:
         provider = known_provider(message)
         pending = _accept_authn_request(message, provider, params)
     except MessageError as exc:
-        db.session.rollback()
-        _record_refused(exc.reason)
-        db.session.commit()
-        return error_page(exc.reason)
+        return refuse(exc, endpoint="sso")
     except _StatusAnswer as answer:
         db.session.commit()
         return answer.response
@@ -420,7 +417,9 @@ def _post_to_service_provider(pending: SamlRequest, xml: str) -> str:
 # -- errors -------------------------------------------------------------------------------------
 
 
-def _record_refused(reason: str) -> None:
+def refuse(error: MessageError, *, endpoint: str) -> tuple[str, int]:
+    """A refused message: nothing it started is kept, the refusal is recorded, a page says so."""
+    db.session.rollback()
     user_session = current_session()
     record(
         db.session,
@@ -429,9 +428,12 @@ def _record_refused(reason: str) -> None:
         Outcome.DENIED,
         client=client_info(),
         subject_id=user_session.account_id if user_session else None,
-        reason=reason,
+        reason=error.reason,
+        endpoint=endpoint,
         binding=request.method,
     )
+    db.session.commit()
+    return error_page(error.reason)
 
 
 def error_page(reason: str) -> tuple[str, int]:

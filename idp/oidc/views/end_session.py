@@ -18,8 +18,7 @@ from flask import redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from idp.accounts.sessions import EndReason, end_session
-from idp.audit.services import record
+from idp.accounts.sessions import end_session_for_relying_party
 from idp.audit.tags import AuditAction
 from idp.extensions import csrf, db
 from idp.oidc.server import provider_server
@@ -46,21 +45,12 @@ class EndSessionEndpoint(BaseEndSessionEndpoint):
         if user_session is None:
             return
         client = end_session_request.client
-        record(
-            db.session,
-            runtime().clock,
-            AuditAction.OIDC_LOGOUT,
-            client=client_info(),
-            actor_id=user_session.account_id,
-            subject_id=user_session.account_id,
-            relying_party=client.client_id if client else None,
-            sid=user_session.sid,
-        )
-        end_session(
+        end_session_for_relying_party(
             db.session,
             runtime(),
             user_session,
-            EndReason.RELYING_PARTY_LOGOUT,
+            client.client_id if client else None,
+            AuditAction.OIDC_LOGOUT,
             client=client_info(),
         )
         db.session.commit()
