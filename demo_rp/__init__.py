@@ -1,0 +1,1 @@
+"""Demonstration ministry sites that sign people in through the identity provider."""
