@@ -102,9 +102,9 @@ def ensure_node_packages(directory: Path) -> None:
 
 
 def run_demo(args: list[str]) -> int:
-    env = {**os.environ, "IDP_CONFIG_FILE": str(ROOT / "config" / "demo.toml")}
+    """The provider and the demo ministry sites (demo_rp/__main__.py), until Ctrl-C."""
     try:
-        return subprocess.call([str(BIN / "idp"), "demo", "start", *args], env=env)
+        return subprocess.call([str(PYTHON), "-m", "demo_rp", *args])
     except KeyboardInterrupt:
         return 0
 

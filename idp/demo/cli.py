@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -74,5 +75,27 @@ def _print_welcome(settings: Settings) -> None:
         + (f"NEQ {a.neq}" if a.neq else f"ministry {a.ministry_key}")
         for a in DEMO_ACCOUNTS
     ]
+    sites = _demo_sites(current_app.extensions["idp.runtime"])
+    if sites:
+        lines += ["", "  Demo ministry sites / sites de démonstration des ministères"]
+        lines += [f"    {name:<52} {url}" for name, url in sites]
     lines += ["", "  Stop with Ctrl-C.", ""]
     click.echo("\n".join(lines))
+
+
+def _demo_sites(runtime: Runtime) -> list[tuple[str, str]]:
+    """Each registered relying party and the address of its site (where it takes the person)."""
+    sites = []
+    for client in runtime.registry.clients:
+        if client.redirect_uris:
+            sites.append((f"{client.name('fr')} (OIDC)", _origin(client.redirect_uris[0])))
+    for provider in runtime.registry.service_providers:
+        acs = provider.acs_for(None)
+        if acs is not None:
+            sites.append((f"{provider.name('fr')} (SAML)", _origin(acs.location)))
+    return sites
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
