@@ -7,6 +7,9 @@ them; these accounts exist only in databases seeded for the demo.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
 
 from idp.accounts.models import Account, AccountRole, AccountStatus
 from idp.accounts.services import find_by_user_code
@@ -20,6 +23,8 @@ from idp.ministries.services import (
     decide_registration,
     submit_registration,
 )
+from idp.proxies.models import ProxyAssignment, ProxyKind
+from idp.proxies.services import MinistryGrant, assign_proxy, create_proxy
 from idp.runtime import Runtime
 
 # S105: the published password of the demo accounts, printed by `idp demo start`.
@@ -37,6 +42,8 @@ class DemoAccount:
 
 
 _EMITTER, _CONSULTANT, _NEWCOMER = "1143256789", "1170000002", "1160000003"
+# A second emitter, client of the consulting firm too: the consultant chooses between the two.
+_CLIENT = "1180000004"
 _REP, _ESM, _USER = AccountRole.AUTHORIZED_REPRESENTATIVE, AccountRole.ESM, AccountRole.USER
 _OPERATOR = AccountRole.MINISTRY_OPERATOR
 
@@ -45,6 +52,7 @@ DEMO_ENTERPRISES = {
     _CONSULTANT: "Conseils Verts Québec inc.",
     # Registered nowhere yet: the demo of a registration, its activation and first proxies.
     _NEWCOMER: "Papetière Boréale inc.",
+    _CLIENT: "Cimenterie Outaouais inc.",
 }
 
 DEMO_ACCOUNTS = (
@@ -56,6 +64,9 @@ DEMO_ACCOUNTS = (
         "CNST-3457", "Karim Haddad", "karim.haddad@conseilsverts.example", _USER, _CONSULTANT
     ),
     DemoAccount("ESMB-4567", "Julie Bergeron", "julie.bergeron@boreale.example", _ESM, _NEWCOMER),
+    DemoAccount(
+        "ESMD-5678", "Pierre Lefebvre", "pierre.lefebvre@cimenterie.example", _ESM, _CLIENT
+    ),
     DemoAccount(
         "MENV-2345",
         "Nadia Bouchard",
@@ -73,7 +84,49 @@ DEMO_ACCOUNTS = (
 # the demo can show a registration and its activation by the ministry operator.
 DEMO_REGISTRATIONS = {
     _EMITTER: {"melccfp": {"establishment_count": "2"}, "amf": {"amf_client_number": "500123"}},
+    _CLIENT: {"melccfp": {"establishment_count": "1"}},
 }
+
+# Proxies for the journeys of the demo sites: Jean Roy files the IQEA report and pays at the
+# AMF; Karim Haddad verifies the reports of both emitters through their external proxies.
+_IQEA_OPERATOR, _IQEA_VERIFIER = "melccfp.iqea.operator", "melccfp.iqea.verifier"
+_AMF_RIGHTS = frozenset({"amf.payments", "amf.disclosures.31_103"})
+
+
+@dataclass(frozen=True)
+class DemoProxy:
+    mandator: str
+    description: str
+    grants: tuple[tuple[str, frozenset[str]], ...]
+    holder: str
+    # The agent firm's NEQ for an external proxy (its ESM assigns it).
+    agent: str | None = None
+
+
+DEMO_PROXIES = (
+    DemoProxy(
+        _EMITTER,
+        "Déclaration IQEA et paiements AMF",
+        (("melccfp", frozenset({_IQEA_OPERATOR})), ("amf", _AMF_RIGHTS)),
+        holder="USRA-2346",
+    ),
+    DemoProxy(
+        _EMITTER,
+        "Vérification de la déclaration IQEA",
+        (("melccfp", frozenset({_IQEA_VERIFIER})),),
+        holder="CNST-3457",
+        agent=_CONSULTANT,
+    ),
+    DemoProxy(
+        _CLIENT,
+        "Vérification de la déclaration IQEA",
+        (("melccfp", frozenset({_IQEA_VERIFIER})),),
+        holder="CNST-3457",
+        agent=_CONSULTANT,
+    ),
+)
+# Valid a year from the first seeding (within the three-years-less-a-day limit).
+_PROXY_DAYS = 365
 
 
 def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
@@ -111,6 +164,7 @@ def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
             source="demo_seed",
         )
     _register(session, runtime, enterprises)
+    _give_proxies(session, runtime, enterprises)
     return list(DEMO_ACCOUNTS)
 
 
@@ -135,3 +189,46 @@ def _register(session: DbSession, runtime: Runtime, enterprises: dict[str, Enter
             decider = find_by_user_code(session, operator.user_code)
             if decider is not None:
                 decide_registration(session, runtime, decider, registration, activate=True)
+
+
+def _give_proxies(session: DbSession, runtime: Runtime, enterprises: dict[str, Enterprise]) -> None:
+    """Each demo proxy once: skipped when its holder already has one from that mandator."""
+    for demo in DEMO_PROXIES:
+        mandator = enterprises[demo.mandator]
+        holder = find_by_user_code(session, demo.holder)
+        esm = _esm_of(session, demo.mandator)
+        if holder is None or esm is None or _holds_one_from(session, holder, mandator):
+            continue
+        proxy = create_proxy(
+            session,
+            runtime,
+            esm,
+            enterprise_id=mandator.id,
+            kind=ProxyKind.EXTERNAL if demo.agent else ProxyKind.INTERNAL,
+            ends_on=runtime.clock().date() + timedelta(days=_PROXY_DAYS),
+            description=demo.description,
+            grants=[MinistryGrant(key, False, rights) for key, rights in demo.grants],
+            agent_identifier=demo.agent,
+            # The seed acts for the ESM, who would have entered the emailed code.
+            verified_at=runtime.clock(),
+        )
+        assigner = _esm_of(session, demo.agent) if demo.agent else esm
+        if assigner is not None:
+            assign_proxy(session, runtime, assigner, proxy, [holder.id])
+
+
+def _esm_of(session: DbSession, neq: str) -> Account | None:
+    demo = next((a for a in DEMO_ACCOUNTS if a.neq == neq and a.role == _ESM), None)
+    return find_by_user_code(session, demo.user_code) if demo else None
+
+
+def _holds_one_from(session: DbSession, holder: Account, mandator: Enterprise) -> bool:
+    return (
+        session.scalar(
+            select(ProxyAssignment.id).where(
+                ProxyAssignment.account_id == holder.id,
+                ProxyAssignment.mandator_enterprise_id == mandator.id,
+            )
+        )
+        is not None
+    )

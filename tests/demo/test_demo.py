@@ -130,3 +130,29 @@ def test_demo_esm_signs_in_with_the_demo_password(app, auth, demo_mail_dir):
     home = auth.client.get("/")
     assert home.status_code == 200
     assert "Marie Tremblay" in home.get_data(as_text=True)
+
+
+def test_demo_seed_gives_the_proxies_of_the_journeys(app, runtime):
+    from idp.proxies.models import Proxy, ProxyAssignment
+    from idp.proxies.rights import RightsSource, enterprises_for
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Proxy)) == 3
+    assert db.session.scalar(select(func.count()).select_from(ProxyAssignment)) == 3
+    today = runtime.clock().date()
+
+    def account(code: str) -> Account:
+        return db.session.scalars(select(Account).where(Account.user_code == code)).one()
+
+    [iqea] = enterprises_for(db.session, runtime.catalogue, account("USRA-2346"), "melccfp", today)
+    assert iqea.rights == {"melccfp.iqea.operator"}
+    assert iqea.source is RightsSource.INTERNAL
+    [amf] = enterprises_for(db.session, runtime.catalogue, account("USRA-2346"), "amf", today)
+    assert amf.rights == {"amf.payments", "amf.disclosures.31_103"}
+    clients = enterprises_for(db.session, runtime.catalogue, account("CNST-3457"), "melccfp", today)
+    names = {db.session.get(Enterprise, held.enterprise_id).legal_name for held in clients}
+    assert names == {DEMO_ENTERPRISES["1143256789"], DEMO_ENTERPRISES["1180000004"]}
+    assert all(held.source is RightsSource.EXTERNAL for held in clients)
+    assert all(held.rights == {"melccfp.iqea.verifier"} for held in clients)
