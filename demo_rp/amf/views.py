@@ -239,8 +239,23 @@ def transmitted_page() -> Any:
     person = signed_in()
     assert person is not None  # noqa: S101
     raw = session.get("saml_response", "")
+    sp = site().sp
+    now = datetime.now(UTC)
     try:
-        shown = transmitted(raw, site().sp.keys.key_file)
+        certificates = sp.idp.signing_certificates
+        keys_problem = None
+    except SamlError as exc:
+        # Shown decrypted but not checked: the provider's metadata could not be read.
+        certificates, keys_problem = None, exc.reason
+    try:
+        shown = transmitted(
+            raw,
+            sp.keys.key_file,
+            certificates=certificates,
+            now=now,
+            metadata_url=site().settings.idp_metadata_url,
+            audience=sp.entity_id,
+        )
         problem = None
     except SamlError as exc:
         shown, problem = None, exc.reason
@@ -251,9 +266,12 @@ def transmitted_page() -> Any:
         "transmitted.html",
         shown=shown,
         problem=problem,
+        keys_problem=keys_problem,
         labels=labels,
+        attribute_labels=ATTRIBUTE_LABELS,
         raw=raw,
         received_at=_received_at(person),
+        checked_at=now,
     )
 
 

@@ -456,6 +456,63 @@ TEXTS: dict[str, tuple[str, str]] = {
         "and the access token's expiry.",
     ),
     "transmitted_json": ("JSON", "JSON"),
+    "transmitted_checked_now": (
+        "Chaque jeton est vérifié de nouveau ici, maintenant ({now}), par le module "
+        "d'inspection de clicSÉQUR : signature avec les clés que clicSÉQUR publie (jwks_uri), "
+        "émetteur, destinataire (notre identifiant client) et dates. Un jeton expiré depuis sa "
+        "réception est donc signalé comme tel.",
+        "Each token is checked again here, now ({now}), by clicSÉQUR's inspection module: "
+        "signature with the keys clicSÉQUR publishes (jwks_uri), issuer, audience (our client "
+        "id) and dates. A token that has expired since it was received is therefore reported as "
+        "such.",
+    ),
+    "transmitted_not_verified": ("NON VÉRIFIÉ", "NOT VERIFIED"),
+    "transmitted_keys_unavailable": (
+        "Les clés publiées de clicSÉQUR n'ont pas pu être lues : la signature n'est pas "
+        "vérifiée ici. Le contenu ci-dessous est décodé tel quel.",
+        "clicSÉQUR's published keys could not be read: the signature is not checked here. The "
+        "content below is decoded as it is.",
+    ),
+    "transmitted_problems": ("Problèmes", "Problems"),
+    "transmitted_notes": ("Remarques", "Notes"),
+    "transmitted_signature": ("Signature", "Signature"),
+    "transmitted_signature_status": ("Résultat", "Result"),
+    "transmitted_signature_reason": ("Raison", "Reason"),
+    "transmitted_algorithm": ("Algorithme", "Algorithm"),
+    "transmitted_key_id": ("Clé qui a signé (kid)", "Key that signed (kid)"),
+    "transmitted_key_type": ("Type de clé (kty)", "Key type (kty)"),
+    "transmitted_key_state": ("État de la clé", "Key state"),
+    "transmitted_key_published": (
+        "Publiée dans le jeu de clés (JWKS) de clicSÉQUR. Le JWKS ne dit pas si une clé est "
+        "courante, suivante ou retirée ; clicSÉQUR ne signe qu'avec sa clé courante.",
+        "Published in clicSÉQUR's key set (JWKS). The JWKS does not say whether a key is "
+        "current, next or retired; clicSÉQUR signs only with its current key.",
+    ),
+    "transmitted_times": ("Dates (maintenant : {now})", "Dates (now: {now})"),
+    "transmitted_time_name": ("Date", "Date"),
+    "transmitted_time_moment": ("Moment (UTC)", "Moment (UTC)"),
+    "transmitted_time_check": ("Vérification", "Check"),
+    "transmitted_time_ok": ("Conforme :", "Passed:"),
+    "transmitted_time_not_ok": ("Non conforme :", "Failed:"),
+    "transmitted_column_name": ("Nom", "Name"),
+    "transmitted_column_value": ("Valeur", "Value"),
+    "transmitted_column_meaning": ("Signification", "Meaning"),
+    "transmitted_userinfo_unsigned": (
+        "Cette réponse n'est pas signée : c'est du JSON, que le site croit parce qu'il l'a "
+        "demandé lui-même à clicSÉQUR, par une connexion TLS, avec le jeton d'accès. Son sub "
+        "doit être celui du jeton d'identité (le site le vérifie à chaque lecture).",
+        "This answer is not signed: it is JSON, which the site trusts because it asked "
+        "clicSÉQUR for it itself, over TLS, with the access token. Its sub must be the ID "
+        "token's (the site checks it at every read).",
+    ),
+    "transmitted_userinfo_claims": ("Revendications", "Claims"),
+    "transmitted_token_response_claims": ("Éléments expliqués", "Parts explained"),
+    "transmitted_expires_at": (
+        "Échéance du jeton d'accès, calculée par le site à la réception de la réponse (moment "
+        "de la réception plus expires_in) ; le jeton est renouvelé un peu avant.",
+        "Expiry of the access token, computed by the site when the answer was received (time "
+        "of receipt plus expires_in); the token is renewed shortly before.",
+    ),
     # -- errors ------------------------------------------------------------------------------
     "error_code": ("Code d'erreur : {code}", "Error code: {code}"),
     "sign_in_again_button": ("Se connecter de nouveau", "Sign in again"),

@@ -1,85 +1,290 @@
-"""The page « Ce que le fournisseur d'identité nous a transmis »: the raw tokens, decoded.
+"""The page « Ce que le fournisseur d'identité nous a transmis »: the tokens, checked again.
 
-Each section is data for ``templates/transmitted.html``: a title and a description (text keys),
-the raw value as received, and parts shown as pretty-printed JSON. The page is meant to grow
-(explanations of each claim by ``idp.inspect``): add sections or parts here, or fill the
-template's ``section_extra`` block.
+The ID token and the access token kept in the session are inspected by ``idp.inspect`` (the
+provider's own explanation of its tokens) as they are *now*: signature against the keys the
+provider publishes at its ``jwks_uri``, issuer, audience (this site's client id) and dates
+against the site's clock. The UserInfo answer is JSON, not signed: its claims are explained
+with the same sentences as the tokens' claims.
+
+``idp.inspect`` verifies with the provider's :class:`~idp.keystore.KeyStore`, which a relying
+party does not have: :func:`provider_keystore` builds one, read-only and public keys only, from
+the provider's JWKS.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from demo_rp.iqea.oidc import decode_unverified
+import requests
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, RSAKey
+
+from demo_rp.iqea import oidc
+from demo_rp.iqea.i18n import TEXTS
+from idp.inspect import (
+    Item,
+    Problem,
+    ProblemCode,
+    Report,
+    SignatureCheck,
+    Text,
+    headline,
+    inspect_jwt,
+)
+from idp.inspect.claims import explain_claim, explain_claims, pretty_json
+from idp.inspect.render import STATUS_LABELS
+from idp.inspect.timing import format_moment
+from idp.keystore import KeyEntry, KeyState, KeyStore, SigningKey
+
+# -- the provider's keys, as a relying party knows them ----------------------------------------
+
+
+def provider_keystore(jwks: Any, now: datetime) -> KeyStore:
+    """The keys of the provider's JWKS as the :class:`KeyStore` that ``idp.inspect`` reads.
+
+    Only what ``idp.inspect`` uses is meaningful: ``find(kid)``, ``published()``, ``entries``
+    and each entry's ``kid``, ``kty``, ``key`` and ``state``. The keys are public: nothing can
+    be signed with this store.
+
+    A JWKS does not say which key is current, next or retired: the provider publishes all three
+    alike. Every key is entered as :attr:`KeyState.CURRENT`, the most honest of the three
+    states: the provider signs only with its current key, so a key that verifies one of its
+    signatures was current when it signed (whether a rotation has retired it since cannot be
+    known here). NEXT or RETIRED would add remarks (« unusual », « retention period ») that
+    nothing here supports. The page says « published », not « current »
+    (``transmitted_key_published``).
+    """
+    entries = []
+    published = jwks.get("keys") if isinstance(jwks, dict) else None
+    for jwk in published if isinstance(published, list) else []:
+        if not isinstance(jwk, dict) or jwk.get("use", "sig") != "sig":
+            continue
+        key: SigningKey
+        try:
+            if jwk.get("kty") == "RSA":
+                key = RSAKey.import_key(jwk)
+            elif jwk.get("kty") == "EC":
+                key = ECKey.import_key(jwk)
+            else:
+                continue  # the provider signs with RSA and EC keys only
+        except (JoseError, ValueError, TypeError):
+            continue
+        kid = jwk.get("kid") or key.thumbprint()
+        # created_at is not published; idp.inspect does not read it.
+        entries.append(KeyEntry(str(kid), key.key_type, KeyState.CURRENT, now, key))
+    # No retired entry: the clock and the retention are never consulted.
+    return KeyStore(entries, lambda: now, timedelta(0))
+
+
+class KeysUnavailableError(RuntimeError):
+    """The provider's discovery document or JWKS could not be read."""
+
+
+def fetch_provider_keystore(kids: Iterable[str], now: datetime) -> KeyStore:
+    """The provider's published keys (authlib's cached copy), read again when a token names a
+    key the cached copy lacks (a rotation since it was read)."""
+    try:
+        oidc.metadata()  # the discovery document, whose issuer is checked
+        jwks = oidc.client().fetch_jwk_set()
+        keystore = provider_keystore(jwks, now)
+        if any(keystore.find(kid) is None for kid in kids):
+            keystore = provider_keystore(oidc.client().fetch_jwk_set(force=True), now)
+    except (oidc.ProviderError, requests.RequestException, RuntimeError, ValueError) as exc:
+        raise KeysUnavailableError(str(exc)) from exc
+    return keystore
+
+
+def _kid(token: str | None) -> str | None:
+    if not token or token.count(".") != 2:
+        return None
+    header = oidc.decode_unverified(token).header
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None
+
+
+# -- what the page shows --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Part:
-    title: str  # a text key
-    value: Any
+class Row:
+    """A line of a claims table: an item of a report, and where it sits (``enterprise.neq``)."""
+
+    path: str
+    item: Item
+    depth: int
 
     @property
-    def json(self) -> str:
-        return pretty(self.value)
+    def value(self) -> str:
+        if self.item.children:
+            return ""  # the rows below carry the values
+        if self.item.display:
+            return self.item.display
+        return shown_value(self.item.value)
+
+
+def shown_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(entry, str) for entry in value):
+        return ", ".join(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def rows(items: Iterable[Item], prefix: str = "", depth: int = 0) -> Iterator[Row]:
+    for item in items:
+        if not prefix:
+            path = item.name
+        elif item.name.startswith("["):
+            path = f"{prefix}{item.name}"
+        else:
+            path = f"{prefix}.{item.name}"
+        yield Row(path, item, depth)
+        yield from rows(item.children, path, depth + 1)
 
 
 @dataclass(frozen=True)
-class Section:
+class Table:
+    title: Text
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class TokenSection:
+    """A JWT kept in the session and its inspection (None: nothing was received)."""
+
     anchor: str
     title: str  # a text key
     description: str  # a text key
-    raw: str | None = None
-    parts: list[Part] = field(default_factory=list)
+    raw: str | None
+    report: Report | None
+    # False when the provider's keys could not be read: the signature is not checked.
+    keys_available: bool = True
+    kind: str = "jwt"
+
+    def verdict(self, lang: str) -> str | None:
+        if self.report is None or not self.keys_available:
+            return None
+        return headline(self.report, lang)
+
+    @property
+    def valid(self) -> bool:
+        return self.report is not None and self.keys_available and self.report.valid
+
+    @property
+    def problems(self) -> list[Problem]:
+        if self.report is None:
+            return []
+        if self.keys_available:
+            return self.report.problems
+        # Without the provider's keys every kid looks unknown: that says nothing of the token.
+        return [p for p in self.report.problems if p.code is not ProblemCode.UNKNOWN_KEY]
+
+    @property
+    def signatures(self) -> list[SignatureCheck]:
+        return self.report.signatures if self.report is not None and self.keys_available else []
+
+    @property
+    def tables(self) -> list[Table]:
+        if self.report is None:
+            return []
+        return [Table(s.title, list(rows(s.items))) for s in self.report.sections if s.items]
 
 
-def pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+@dataclass(frozen=True)
+class JsonSection:
+    """An answer in plain JSON (not signed), its claims explained."""
+
+    anchor: str
+    title: str  # a text key
+    description: str  # a text key
+    json: str | None
+    tables: list[Table] = field(default_factory=list)
+    unsigned_note: str | None = None  # a text key
+    kind: str = "json"
 
 
-def _jwt_section(anchor: str, title: str, description: str, raw: str | None) -> Section:
-    decoded = decode_unverified(raw)
-    parts = []
-    if decoded.header is not None:
-        parts.append(Part("transmitted_header", decoded.header))
-    if decoded.claims is not None:
-        parts.append(Part("transmitted_claims", decoded.claims))
-    return Section(anchor, title, description, raw or None, parts)
+def _text(key: str) -> Text:
+    """One of the site's texts as an ``idp.inspect`` Text (French, English)."""
+    french, english = TEXTS[key]
+    return Text(french, english)
 
 
-def sections(auth: dict[str, Any]) -> list[Section]:
-    """What the provider sent for this session, in the order it was received."""
+def _inspect(
+    raw: str | None, keystore: KeyStore, now: datetime, issuer: str, audience: str
+) -> Report | None:
+    if not raw:
+        return None
+    return inspect_jwt(raw, keystore, now, issuer=issuer, audience=audience)
+
+
+def sections(
+    auth: dict[str, Any], now: datetime, issuer: str, audience: str
+) -> list[TokenSection | JsonSection]:
+    """What the provider sent for this session, in the order it was received, checked now."""
+    id_token, access_token = auth.get("id_token"), auth.get("access_token")
+    kids = [kid for kid in (_kid(id_token), _kid(access_token)) if kid]
+    try:
+        keystore = fetch_provider_keystore(kids, now)
+        keys_available = True
+    except KeysUnavailableError:
+        keystore, keys_available = provider_keystore({}, now), False
+    userinfo = auth.get("userinfo")
     token_response = {
         "scope": auth.get("scope"),
         "authorization_details": auth.get("authorization_details"),
         "expires_at": auth.get("expires_at"),
     }
+    response_items = (
+        explain_claim("scope", token_response["scope"]),
+        explain_claim("authorization_details", token_response["authorization_details"]),
+        Item("expires_at", token_response["expires_at"], _text("transmitted_expires_at")),
+    )
     return [
-        _jwt_section(
+        TokenSection(
             "jeton-identite",
             "transmitted_id_token",
             "transmitted_id_token_text",
-            auth.get("id_token"),
+            id_token or None,
+            _inspect(id_token, keystore, now, issuer, audience),
+            keys_available,
         ),
-        _jwt_section(
+        TokenSection(
             "jeton-acces",
             "transmitted_access_token",
             "transmitted_access_token_text",
-            auth.get("access_token"),
+            access_token or None,
+            _inspect(access_token, keystore, now, issuer, audience),
+            keys_available,
         ),
-        Section(
+        JsonSection(
             "userinfo",
             "transmitted_userinfo",
             "transmitted_userinfo_text",
-            None,
-            [Part("transmitted_json", auth.get("userinfo"))] if auth.get("userinfo") else [],
+            pretty_json(userinfo) if userinfo else None,
+            [Table(_text("transmitted_userinfo_claims"), list(rows(explain_claims(userinfo))))]
+            if isinstance(userinfo, dict) and userinfo
+            else [],
+            "transmitted_userinfo_unsigned",
         ),
-        Section(
+        JsonSection(
             "reponse-jeton",
             "transmitted_token_response",
             "transmitted_token_response_text",
-            None,
-            [Part("transmitted_json", token_response)],
+            pretty_json(token_response),
+            [Table(_text("transmitted_token_response_claims"), list(rows(response_items)))],
         ),
     ]
+
+
+def page(auth: dict[str, Any], now: datetime, *, issuer: str, audience: str) -> dict[str, Any]:
+    """The template's context: the sections, the moment of the checks, and helpers."""
+    return {
+        "sections": sections(auth, now, issuer, audience),
+        "checked_at": format_moment(now),
+        "moment": format_moment,
+        "status_labels": STATUS_LABELS,
+    }

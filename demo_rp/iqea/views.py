@@ -301,4 +301,12 @@ def approve(year: int) -> Any:
 @signed_in
 def transmitted() -> str:
     auth = session.get("auth") or {}
-    return render_template("transmitted.html", sections=transmitted_data.sections(auth))
+    return render_template(
+        "transmitted.html",
+        **transmitted_data.page(
+            auth,
+            _now(),
+            issuer=current_app.config["IQEA_IDP_ISSUER"],
+            audience=current_app.config["IQEA_CLIENT_ID"],
+        ),
+    )
