@@ -25,8 +25,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
-# Debian packages needed by the test suite, by the command they provide.
-APT_PACKAGES_FOR_TESTS: dict[str, str] = {"xmlsec1": "xmlsec1"}
+# Debian packages needed by the test suite, by the command they provide (Chromium: the browser
+# the end-to-end tests drive with Playwright, tests/e2e/).
+APT_PACKAGES_FOR_TESTS: dict[str, str] = {"xmlsec1": "xmlsec1", "chromium": "chromium"}
 # Debian packages the provider itself needs (pysaml2 runs the xmlsec1 program).
 APT_PACKAGES_FOR_DEMO: dict[str, str] = {"xmlsec1": "xmlsec1"}
 # The relying party built on Node's openid-client (tests/oidc/test_client_libraries.py).

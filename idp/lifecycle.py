@@ -44,7 +44,7 @@ class LifecycleReport:
 
 def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
     """Do everything that is due today; doing it again changes nothing."""
-    today = runtime.clock().date()
+    today = runtime.today()
     report = LifecycleReport()
     _inactive_accounts(session, runtime, today, report)
     _expiring_proxies(session, runtime, today, report)

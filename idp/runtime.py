@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from idp.accounts.passwords import PasswordHashing
 from idp.accounts.throttle import SignInThrottle
@@ -28,6 +30,11 @@ class Runtime:
     # Key of the one-time code HMACs, derived from the secret key so that a copy of the
     # database alone cannot be used to test the 10^6 possible codes offline.
     code_key: bytes
+
+    def today(self) -> date:
+        """The date in Québec (``timezone`` setting): a proxy valid « jusqu'au 30 juin » ends
+        at midnight there, not at midnight UTC (8 p.m. in the evening in Québec)."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     @staticmethod
     def derive_code_key(secret_key: str) -> bytes:

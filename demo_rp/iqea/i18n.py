@@ -308,8 +308,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "By approving, you confirm that you verified the {year} report of {enterprise}.",
     ),
     "approve_as_agent": (
-        "Vous approuvez à titre de vérificateur : {name}, pour le compte de {agent}.",
-        "You approve as the verifier: {name}, on behalf of {agent}.",
+        "Vous approuvez à titre de vérificateur : {name}, pour le compte de {agent}",
+        "You approve as the verifier: {name}, on behalf of {agent}",
     ),
     "approve_button": ("Approuver la déclaration", "Approve the report"),
     "approve_own_submission": (
@@ -322,8 +322,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Reports submitted by {enterprise} (NEQ {neq}).",
     ),
     "verification_agent": (
-        "Vous agissez comme vérificateur pour le compte de {agent}.",
-        "You act as the verifier on behalf of {agent}.",
+        "Vous agissez comme vérificateur pour le compte de {agent}",
+        "You act as the verifier on behalf of {agent}",
     ),
     "verification_none": (
         "Aucune déclaration transmise pour le moment.",

@@ -205,7 +205,7 @@ def _give_proxies(session: DbSession, runtime: Runtime, enterprises: dict[str, E
             esm,
             enterprise_id=mandator.id,
             kind=ProxyKind.EXTERNAL if demo.agent else ProxyKind.INTERNAL,
-            ends_on=runtime.clock().date() + timedelta(days=_PROXY_DAYS),
+            ends_on=runtime.today() + timedelta(days=_PROXY_DAYS),
             description=demo.description,
             grants=[MinistryGrant(key, False, rights) for key, rights in demo.grants],
             agent_identifier=demo.agent,

@@ -77,7 +77,7 @@ def enterprise_options(visit: Visit) -> list[EffectiveRights]:
         rt.catalogue,
         visit.user_session.account,
         visit.ministry_key,
-        rt.clock().date(),
+        rt.today(),
     )
     required = set(visit.required_rights)
     return [held for held in found if not required or held.rights & required]

@@ -77,7 +77,7 @@ def grant_identity(session: DbSession, runtime: Runtime, grant: Grant) -> Identi
     if account is None or enterprise is None:
         return None
     return build_identity(
-        session, runtime, account, enterprise, grant.ministry_key, runtime.clock().date()
+        session, runtime, account, enterprise, grant.ministry_key, runtime.today()
     )
 
 

@@ -67,7 +67,7 @@ def create_proxy(
     """
     if not can_manage(actor, enterprise_id):
         raise ForbiddenError()
-    today = runtime.clock().date()
+    today = runtime.today()
     check_end_date(ends_on, today)
     description = (description or "").strip()
     if not description:
@@ -181,7 +181,7 @@ def change_end_date(
     """
     if not can_manage(actor, proxy.enterprise_id):
         raise ForbiddenError()
-    today = runtime.clock().date()
+    today = runtime.today()
     if not proxy.is_in_force(today):
         raise ConflictError(_l("An expired or cancelled proxy cannot be changed."))
     check_end_date(ends_on, today)
@@ -253,7 +253,7 @@ def assign_proxy(
     holder_enterprise = assigning_enterprise_id(proxy)
     if not can_manage(actor, holder_enterprise):
         raise ForbiddenError()
-    today = runtime.clock().date()
+    today = runtime.today()
     if not proxy.is_in_force(today):
         raise ConflictError(_l("An expired or cancelled proxy cannot be assigned."))
     if not account_ids:

@@ -293,9 +293,7 @@ def _steps(
     account = user_session.account
     enterprise = db.session.get(Enterprise, held.enterprise_id)
     assert enterprise is not None  # noqa: S101
-    identity = build_identity(
-        db.session, rt, account, enterprise, provider.ministry, rt.clock().date()
-    )
+    identity = build_identity(db.session, rt, account, enterprise, provider.ministry, rt.today())
     if identity is None:
         return steps.no_rights_page(visit)
     shared = ["openid", "profile", "email", "enterprise", *sorted(identity.rights)]

@@ -213,7 +213,7 @@ def _consent_or_code(
     enterprise = db.session.get(Enterprise, held.enterprise_id)
     assert enterprise is not None  # noqa: S101
     identity = build_identity(
-        db.session, rt, account, enterprise, context.client.ministry, rt.clock().date()
+        db.session, rt, account, enterprise, context.client.ministry, rt.today()
     )
     scope = issuance.narrowed_scope(context.grant.request.scope or "", identity)
     if steps.consent_needed(visit, scope.split(), ask_again="consent" in context.prompts):

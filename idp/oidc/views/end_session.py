@@ -15,6 +15,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint as BaseEndSessionEndpoint
 from authlib.oidc.rpinitiated.end_session import EndSessionRequest
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -80,11 +81,22 @@ def end_session_view() -> Response | tuple[str, int] | str:
         return _confirmation_page(validated)
     server.create_endpoint_response("end_session", validated)
     after = validated.redirect_uri or url_for("oidc.logged_out")
-    if user_session is not None:
-        # The SAML services of the session are visited in turn before going back.
-        after = start_provider_logout(user_session, after) or after
-        db.session.commit()
-    return redirect(after)
+    round_url = start_provider_logout(user_session, after) if user_session is not None else None
+    db.session.commit()
+    if round_url is None:
+        return redirect(after)
+    # The SAML services of the session are visited in turn before going back. A page here, not
+    # a redirect: the site that posted its sign-out form may forbid, by its form-action policy,
+    # every address but ours for the redirects that follow that form.
+    return render_template(
+        "federation/continue.html",
+        url=round_url,
+        title=_("Signing you out of the other services"),
+        lead=_(
+            "You are signed out of clicSÉQUR. The other government services you opened "
+            "are being told; this takes a moment."
+        ),
+    )
 
 
 @bp.get(f"{END_SESSION_PATH}/termine")

@@ -61,7 +61,7 @@ def current_enterprise_id() -> int:
 
 
 def current_day() -> date:
-    return runtime().clock().date()
+    return runtime().today()
 
 
 def not_found() -> NoReturn:

@@ -43,9 +43,20 @@
     }
   }
 
+  // A link marked data-auto-follow (the next step of a single logout) is followed at once: a
+  // navigation the page starts itself, which the site that posted the sign-out form cannot
+  // restrict with its own form-action policy, as it would a chain of redirects.
+  function initAutoFollow() {
+    var link = document.querySelector("a[data-auto-follow]");
+    if (link) {
+      window.location.replace(link.href);
+    }
+  }
+
   function init() {
     initPrintButtons();
     initAutoSubmit();
+    initAutoFollow();
     var summary = document.querySelector(".error-summary");
     if (!summary) {
       return;

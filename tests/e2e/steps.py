@@ -1,0 +1,272 @@
+"""What a person does in the browser, step by step, on the provider's pages and the two sites.
+
+Locators are the pages' roles, labels and visible French text (the default language of the
+three sites), so a step reads like the page a person sees. Waits are Playwright's own: an
+action waits for its element, ``expect`` for the text of the page that follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from idp.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+CODE = re.compile(r"\b(\d{6})\b")
+# Reloads of the demo mailbox while waiting for a code newer than the last one used.
+MAILBOX_RELOADS = 20
+IQEA_OPERATOR_LABEL = "Identification de l'exploitant"
+AMF_PAYMENTS_LABEL = "Effectuer des paiements"
+
+
+@dataclass
+class Person:
+    """Someone who signs in: user code, password, and the address the codes go to."""
+
+    user_code: str
+    name: str
+    email: str
+    password: str = DEMO_PASSWORD
+    # A new user file's password must be changed at the first sign-in.
+    temporary: bool = False
+    # The proxy the electronic services manager made for this person (its page).
+    proxy_url: str | None = None
+
+
+def demo_person(user_code: str) -> Person:
+    account = next(a for a in DEMO_ACCOUNTS if a.user_code == user_code)
+    return Person(account.user_code, account.display_name, account.email)
+
+
+# -- the demo mailbox --------------------------------------------------------------------------
+
+
+class Mailbox:
+    """The provider's demo mailbox page, read in another tab of the person's browser."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # The last code read for each address: a code is used once.
+        self._used: dict[str, str] = {}
+
+    def code_for(self, context: BrowserContext, email: str) -> str:
+        tab = context.new_page()
+        try:
+            tab.goto(self.url)
+            expect(
+                tab.get_by_role("heading", name="Boîte de courriel de démonstration")
+            ).to_be_visible()
+            for _ in range(MAILBOX_RELOADS):
+                newest = tab.locator("li.mail").filter(has_text=email).first
+                if newest.count():
+                    found = CODE.search(newest.locator(".mail-body").inner_text())
+                    if found and found.group(1) != self._used.get(email):
+                        self._used[email] = found.group(1)
+                        return found.group(1)
+                tab.reload()
+            raise AssertionError(f"no new code for {email} in the demo mailbox {self.url}")
+        finally:
+            tab.close()
+
+
+# -- signing in at the provider ----------------------------------------------------------------
+
+
+def enter_password(page: Page, person: Person) -> None:
+    """Step 1 of 2 at the provider: user code and password."""
+    expect(
+        page.get_by_role("heading", name="Se connecter à clicSÉQUR – Entreprises")
+    ).to_be_visible()
+    page.get_by_label("Code d'utilisateur").fill(person.user_code)
+    page.get_by_label("Mot de passe", exact=True).fill(person.password)
+    page.get_by_role("button", name="Continuer").click()
+
+
+def enter_emailed_code(page: Page, mailbox: Mailbox, person: Person) -> None:
+    """Step 2 of 2 (or a step-up): the code of the newest email, read in another tab."""
+    code_field = page.get_by_label("Code de vérification")
+    expect(code_field).to_be_visible()
+    code_field.fill(mailbox.code_for(page.context, person.email))
+    page.get_by_role("button", name="Confirmer").click()
+    expect(code_field).not_to_be_visible()
+
+
+def sign_in(page: Page, mailbox: Mailbox, person: Person) -> None:
+    """Both steps; then, for a temporary password, the forced change."""
+    enter_password(page, person)
+    enter_emailed_code(page, mailbox, person)
+    if person.temporary:
+        change_temporary_password(page, person)
+
+
+def change_temporary_password(page: Page, person: Person) -> None:
+    expect(page.get_by_role("heading", name="Choisissez un nouveau mot de passe")).to_be_visible()
+    expect(page.get_by_text("Votre mot de passe est temporaire.")).to_be_visible()
+    new_password = "Chute-Montmorency-Brume-2026"
+    page.get_by_label("Nouveau mot de passe", exact=True).fill(new_password)
+    page.get_by_label("Confirmez le nouveau mot de passe").fill(new_password)
+    page.get_by_role("button", name="Modifier le mot de passe").click()
+    expect(
+        page.get_by_role("heading", name="Choisissez un nouveau mot de passe")
+    ).not_to_be_visible()
+    person.password = new_password
+    person.temporary = False
+
+
+def consent_if_asked(page: Page, then: Locator) -> None:
+    """The provider's consent page comes the first time a ministry receives the person."""
+    accept = page.get_by_role("button", name="Accepter et continuer")
+    expect(accept.or_(then).first).to_be_visible()
+    if accept.is_visible():
+        page.get_by_role("button", name="Accepter et continuer").click()
+    expect(then).to_be_visible()
+
+
+def submit_sensitive(page: Page, mailbox: Mailbox, esm: Person, button: str, done: Locator) -> None:
+    """Press ``button``; a sensitive action without a code entered in the last 10 minutes first
+    asks for a new one (« Confirmez votre identité »), then comes back to the same page, where
+    the action is submitted again."""
+    page.get_by_role("button", name=button).click()
+    step_up = page.get_by_role("heading", name="Confirmez votre identité")
+    expect(done.or_(step_up).first).to_be_visible()
+    if step_up.is_visible():
+        enter_emailed_code(page, mailbox, esm)
+        page.get_by_role("button", name=button).click()
+    expect(done).to_be_visible()
+
+
+def console_signed_in(page: Page, idp: str, mailbox: Mailbox, person: Person) -> None:
+    """Sign in at the provider itself (its console), as an electronic services manager does."""
+    page.goto(f"{idp}/connexion")
+    sign_in(page, mailbox, person)
+    expect(page.get_by_role("heading", name=f"Bienvenue, {person.name}")).to_be_visible()
+
+
+# -- the electronic services manager's console -------------------------------------------------
+
+
+def create_user_file(
+    page: Page, mailbox: Mailbox, esm: Person, first: str, last: str, email: str
+) -> Person:
+    """« Utilisateurs » → « Créer un dossier d'utilisateur »: the acknowledgement's code and
+    temporary password."""
+    page.get_by_role("navigation").get_by_role("link", name="Utilisateurs").click()
+    page.get_by_role("link", name="Créer un dossier d'utilisateur").click()
+    page.get_by_label("Prénom").fill(first)
+    page.get_by_label("Nom de famille").fill(last)
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Utilisateur", exact=True).check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Vérifiez les renseignements")).to_be_visible()
+    submit_sensitive(
+        page,
+        mailbox,
+        esm,
+        "Transmettre",
+        page.get_by_role("heading", name="Accusé de réception d'un nouveau dossier d'utilisateur"),
+    )
+    user_code = summary_value(page, "Code d'utilisateur")
+    temporary = summary_value(page, "Mot de passe temporaire")
+    assert re.fullmatch(r"[A-Z]{4}-\d{4}", user_code), user_code
+    return Person(user_code, f"{first} {last}", email, password=temporary, temporary=True)
+
+
+def summary_value(page: Page, term: str) -> str:
+    row = page.locator(".summary-row").filter(has=page.locator("dt").get_by_text(term, exact=True))
+    return row.locator("dd").inner_text().strip()
+
+
+def create_internal_proxy(
+    page: Page, mailbox: Mailbox, esm: Person, description: str, ends_on: date | None = None
+) -> str:
+    """« Procurations » → « Ajouter une procuration »: internal, « Avec restriction » at the
+    MELCCFP (the IQEA operator right) and at the AMF (« Effectuer des paiements »). Returns the
+    proxy's page."""
+    page.get_by_role("navigation").get_by_role("link", name="Procurations").click()
+    page.get_by_role("link", name="Ajouter une procuration").click()
+    expect(page.get_by_role("heading", name="Ajouter une procuration")).to_be_visible()
+    page.get_by_label("Interne", exact=True).check()
+    ends_on = ends_on or datetime.now(UTC).date() + timedelta(days=200)
+    page.get_by_label("Date de fin").fill(ends_on.isoformat())
+    page.get_by_label("Description").fill(description)
+    melccfp = page.locator(".proxies-ministry").filter(has_text="« Avec restriction » – MELCCFP")
+    melccfp.get_by_label("Avec restriction", exact=True).check()
+    melccfp.get_by_label(IQEA_OPERATOR_LABEL, exact=False).check()
+    amf = page.locator(".proxies-ministry").filter(has_text="« Avec restriction » – AMF")
+    amf.get_by_label("Avec restriction", exact=True).check()
+    amf.get_by_label(AMF_PAYMENTS_LABEL).check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Vérifiez la procuration")).to_be_visible()
+    submit_sensitive(
+        page, mailbox, esm, "Transmettre", page.get_by_text("La procuration a été créée.")
+    )
+    expect(page.get_by_role("heading", name=description)).to_be_visible()
+    return page.url
+
+
+def assign_proxy(page: Page, mailbox: Mailbox, esm: Person, proxy_url: str, holder: Person) -> None:
+    page.goto(proxy_url)
+    page.get_by_role("link", name="Attribuer la procuration").click()
+    expect(page.get_by_role("heading", name="Attribuer la procuration")).to_be_visible()
+    page.get_by_label(holder.name, exact=True).check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Vérifiez l'attribution")).to_be_visible()
+    submit_sensitive(
+        page, mailbox, esm, "Attribuer", page.get_by_text("La procuration a été attribuée.")
+    )
+    holders = page.get_by_role("table")
+    expect(holders.get_by_role("row").filter(has_text=holder.user_code)).to_contain_text(
+        holder.name
+    )
+
+
+def cancel_proxy(page: Page, proxy_url: str) -> None:
+    page.goto(proxy_url)
+    page.get_by_role("link", name="Annuler la procuration").click()
+    expect(page.get_by_role("heading", name="Annuler la procuration")).to_be_visible()
+    page.get_by_role("button", name="Annuler la procuration").click()
+    expect(
+        page.get_by_text("La procuration a été annulée; 1 attribution a été retirée.")
+    ).to_be_visible()
+
+
+# -- the ministry sites ------------------------------------------------------------------------
+
+
+def iqea_sign_in(
+    page: Page, iqea: str, mailbox: Mailbox, person: Person, enterprise: str | None = None
+) -> None:
+    """« Se connecter avec clicSÉQUR » at IQEA, through the provider, back to the dashboard."""
+    page.goto(f"{iqea}/")
+    page.get_by_role("link", name="Se connecter avec clicSÉQUR").click()
+    sign_in(page, mailbox, person)
+    if enterprise is not None:
+        choose_enterprise(page, enterprise)
+    consent_if_asked(page, iqea_dashboard(page, person))
+
+
+def choose_enterprise(page: Page, enterprise: str) -> None:
+    expect(
+        page.get_by_role("heading", name="Choisissez l'entreprise pour laquelle vous agissez")
+    ).to_be_visible()
+    page.get_by_role("button", name=f"Agir pour {enterprise}").click()
+
+
+def iqea_dashboard(page: Page, person: Person) -> Locator:
+    return page.get_by_role("heading", name=f"Bonjour, {person.name}")
+
+
+def iqea_signed_out(page: Page) -> Locator:
+    return page.get_by_role("link", name="Se connecter avec clicSÉQUR")
+
+
+def amf_dashboard(page: Page) -> Locator:
+    return page.get_by_role("heading", name="Dossier de l'entreprise")
+
+
+def labelled_value(page: Page, term: str) -> Locator:
+    """The ``dd`` of a description list, by the text of its ``dt``."""
+    return page.locator(f'xpath=//dt[normalize-space()="{term}"]/following-sibling::dd[1]')
