@@ -349,6 +349,4 @@ def exchange(
         "code_verifier": request.verifier,
         **overrides,
     }
-    return client.post(
-        "/oidc/token", data=data, headers=basic_auth(request.client_id, secret)
-    )
+    return client.post("/oidc/token", data=data, headers=basic_auth(request.client_id, secret))
