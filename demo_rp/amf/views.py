@@ -46,6 +46,7 @@ from demo_rp.amf.blocks import (
     Text,
 )
 from demo_rp.amf.identity import ATTRIBUTE_LABELS, ROLE_LABELS, SOURCE_LABELS, SignedIn
+from demo_rp.amf.sessions import ServerSession
 from demo_rp.amf.settings import Settings
 from demo_rp.amf.sp import SamlError, ServiceProvider, verify_redirect_signature
 from demo_rp.amf.store import Store
@@ -362,7 +363,7 @@ def assertion_consumer_service() -> Any:
     authn = response.assertion.authn_statement[0] if response.assertion.authn_statement else None
     lang = session.get("lang")
     session.clear()
-    session.regenerate()  # a new token for the signed-in session (no fixation)
+    cast(ServerSession, session).regenerate()  # a new token once signed in (no fixation)
     session.update(
         {
             "name_id": str(response.name_id.text),
@@ -468,7 +469,9 @@ def _logout_response() -> Any:
         raise SamlError("unexpected_logout_response")
     success = message.status.status_code.value == STATUS_SUCCESS
     _end_local_session()
-    return redirect(url_for("amf.signed_out", **({} if success else {"etat": "partiel"})))
+    if success:
+        return redirect(url_for("amf.signed_out"))
+    return redirect(url_for("amf.signed_out", etat="partiel"))
 
 
 def _logout_request() -> Any:
