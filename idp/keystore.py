@@ -50,6 +50,9 @@ class KeyState(StrEnum):
     CURRENT = "current"
     NEXT = "next"
     RETIRED = "retired"
+    # Known only from a published set (a relying party's view: a JWKS or SAML metadata does not
+    # say which key is which). Never in the provider's own keyring.
+    PUBLISHED = "published"
 
 
 class KeystoreError(RuntimeError):

@@ -73,10 +73,7 @@ def provider_keystore(certificates: Iterable[x509.Certificate], now: datetime) -
 
     Each key's ``kid`` is the RFC 7638 thumbprint of its public key, as the provider names its
     keys (and its JWKS does). The metadata lists the current and the next certificate without
-    saying which is which: every key is entered as :attr:`KeyState.CURRENT`, the most honest of
-    the three states, since the provider signs only with its current key (a key that verifies
-    one of its signatures was current when it signed). NEXT would add an « unusual » remark
-    that nothing here supports. The page says « published », not « current ».
+    saying which is which: every key is entered as :attr:`KeyState.PUBLISHED`.
     """
     entries = []
     for certificate in certificates:
@@ -91,7 +88,7 @@ def provider_keystore(certificates: Iterable[x509.Certificate], now: datetime) -
         pem = certificate.public_bytes(serialization.Encoding.PEM)
         # created_at is not published; idp.inspect does not read it.
         entries.append(
-            KeyEntry(key.thumbprint(), key.key_type, KeyState.CURRENT, now, key, None, pem)
+            KeyEntry(key.thumbprint(), key.key_type, KeyState.PUBLISHED, now, key, None, pem)
         )
     # No retired entry: the clock and the retention are never consulted.
     return KeyStore(entries, lambda: now, timedelta(0))

@@ -50,13 +50,8 @@ def provider_keystore(jwks: Any, now: datetime) -> KeyStore:
     and each entry's ``kid``, ``kty``, ``key`` and ``state``. The keys are public: nothing can
     be signed with this store.
 
-    A JWKS does not say which key is current, next or retired: the provider publishes all three
-    alike. Every key is entered as :attr:`KeyState.CURRENT`, the most honest of the three
-    states: the provider signs only with its current key, so a key that verifies one of its
-    signatures was current when it signed (whether a rotation has retired it since cannot be
-    known here). NEXT or RETIRED would add remarks (« unusual », « retention period ») that
-    nothing here supports. The page says « published », not « current »
-    (``transmitted_key_published``).
+    A JWKS does not say which key is current, next or retired: every key is entered as
+    :attr:`KeyState.PUBLISHED`, and the report says « published key ».
     """
     entries = []
     published = jwks.get("keys") if isinstance(jwks, dict) else None
@@ -75,7 +70,7 @@ def provider_keystore(jwks: Any, now: datetime) -> KeyStore:
             continue
         kid = jwk.get("kid") or key.thumbprint()
         # created_at is not published; idp.inspect does not read it.
-        entries.append(KeyEntry(str(kid), key.key_type, KeyState.CURRENT, now, key))
+        entries.append(KeyEntry(str(kid), key.key_type, KeyState.PUBLISHED, now, key))
     # No retired entry: the clock and the retention are never consulted.
     return KeyStore(entries, lambda: now, timedelta(0))
 

@@ -25,6 +25,7 @@ SHORT_KEY_STATES = {
     KeyState.CURRENT: Text("la clé courante", "the current key"),
     KeyState.NEXT: Text("la clé suivante", "the next key"),
     KeyState.RETIRED: Text("la clé retirée", "the retired key"),
+    KeyState.PUBLISHED: Text("la clé publiée", "the published key"),
 }
 STATUS_LABELS = {
     SignatureStatus.VALID: Text("valide", "valid"),

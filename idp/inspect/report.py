@@ -91,6 +91,10 @@ class SignatureStatus(StrEnum):
 KEY_STATE_LABELS = {
     KeyState.CURRENT: Text("clé courante", "current key"),
     KeyState.NEXT: Text("clé suivante, publiée d'avance", "next key, published in advance"),
+    KeyState.PUBLISHED: Text(
+        "clé publiée par le fournisseur (son rôle, courante ou suivante, n'est pas publié)",
+        "key published by the provider (whether current or next is not published)",
+    ),
     KeyState.RETIRED: Text(
         "clé retirée, encore publiée pendant la période de conservation",
         "retired key, still published during the retention period",

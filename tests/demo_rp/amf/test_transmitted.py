@@ -53,7 +53,7 @@ def attribute_explanation(page: Any, name: str) -> str:
     )
 
 
-def test_the_response_is_valid_signed_by_the_current_key_and_explained(
+def test_the_response_is_valid_signed_by_a_published_key_and_explained(
     journey: Journey, esm_person: Person, runtime: Any
 ) -> None:
     journey.sign_in(esm_person)
@@ -64,7 +64,7 @@ def test_the_response_is_valid_signed_by_the_current_key_and_explained(
     state, line = verdict(page)
     assert state == "valid", line
     assert line.startswith(
-        f"VALIDE — réponse SAML : signatures vérifiées (RSA-SHA256) avec la clé courante {current}"
+        f"VALIDE — réponse SAML : signatures vérifiées (RSA-SHA256) avec la clé publiée {current}"
     )
     for covers in ("response", "assertion"):
         assert page.xpath(f"//dl[@data-signature='{covers}' and @data-status='valid']")
@@ -92,7 +92,7 @@ def test_the_response_is_valid_signed_by_the_current_key_and_explained(
     state, line = verdict(english)
     assert state == "valid"
     assert line.startswith(
-        f"VALID — SAML response: signatures verified (RSA-SHA256) with the current key {current}"
+        f"VALID — SAML response: signatures verified (RSA-SHA256) with the published key {current}"
     )
     assert attribute_explanation(english, ENTERPRISE_NEQ) == NEQ_EN
 

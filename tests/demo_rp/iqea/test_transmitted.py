@@ -50,7 +50,7 @@ def explanation(part: Any, claim: str) -> str:
     return text_of(part, f".//tr[@data-claim='{claim}']/td[@class='claim-explanation']")
 
 
-def test_the_tokens_are_valid_signed_by_the_current_key_and_explained(
+def test_the_tokens_are_valid_signed_by_a_published_key_and_explained(
     operator: Visitor, runtime: Any
 ) -> None:
     operator.sign_in()
@@ -63,7 +63,7 @@ def test_the_tokens_are_valid_signed_by_the_current_key_and_explained(
         state, line = verdict(part)
         assert state == "valid", line
         assert line.startswith(f"VALIDE — {kind}"), line
-        assert f"signature vérifiée (RS256) avec la clé courante {current}" in line
+        assert f"signature vérifiée (RS256) avec la clé publiée {current}" in line
         assert text_of(part, ".//*[@data-field='kid']") == current
         assert text_of(part, ".//*[@data-field='kty']") == "RSA"
         assert "Publiée dans le jeu de clés (JWKS)" in text_of(
@@ -94,7 +94,7 @@ def test_the_tokens_are_valid_signed_by_the_current_key_and_explained(
     state, line = verdict(part)
     assert state == "valid"
     assert line.startswith(
-        f"VALID — ID token: signature verified (RS256) with the current key {current}"
+        f"VALID — ID token: signature verified (RS256) with the published key {current}"
     )
     assert explanation(part, "enterprise") == ENTERPRISE_EN
     assert explanation(section(english, "userinfo"), "enterprise") == ENTERPRISE_EN
