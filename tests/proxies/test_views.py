@@ -288,7 +288,7 @@ def test_a_new_end_date_past_the_limit_is_refused(auth, world, runtime):
 def test_proxy_that_expires_before_confirmation_is_not_assigned(auth, world, runtime, clock):
     from tests.proxies.test_views_manage import make_proxy
 
-    clock.now = datetime(2026, 11, 22, 23, 50, tzinfo=UTC)
+    clock.now = datetime(2026, 11, 23, 4, 50, tzinfo=UTC)  # 23 h 50 in Québec (UTC-5)
     proxy = make_proxy(runtime, world, ends_on=date(2026, 11, 22))
     sign_in(auth, world.esm)
     base = f"/entreprise/procurations/{proxy.id}/attribution"
@@ -300,7 +300,7 @@ def test_proxy_that_expires_before_confirmation_is_not_assigned(auth, world, run
 
 
 def test_a_refusal_at_submission_goes_back_to_the_form_with_the_draft(auth, world, clock):
-    clock.now = datetime(2026, 11, 22, 23, 50, tzinfo=UTC)
+    clock.now = datetime(2026, 11, 23, 4, 50, tzinfo=UTC)  # 23 h 50 in Québec (UTC-5)
     sign_in(auth, world.esm)
     auth.form_post(NEW, proxy_data(ends_on="2026-11-22", description="Dernier jour"))
     clock.advance(minutes=15)  # the next day: the end date is now in the past
