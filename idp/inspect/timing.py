@@ -8,6 +8,7 @@ between two machines are not reported as an attack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from idp.inspect.report import ProblemCode, Report, Text, TimeCheck
@@ -77,38 +78,54 @@ def check_expiry(report: Report, name: str, moment: datetime) -> None:
 
 def check_not_before(report: Report, name: str, moment: datetime) -> None:
     """``name`` is the first moment of validity (``nbf``, ``NotBefore``)."""
-    ahead = moment - report.now
-    when = format_moment(moment)
-    if ahead <= CLOCK_SKEW:
-        report.times.append(TimeCheck(name, moment, True, _since(ahead)))
-        return
-    span = duration(ahead)
-    explanation = Text(f"pas encore valide, le sera dans {span.fr}", f"not valid for {span.en}")
-    report.times.append(TimeCheck(name, moment, False, explanation))
-    report.problem(
+    _check_not_ahead(
+        report,
+        name,
+        moment,
+        lambda span: Text(f"pas encore valide, le sera dans {span.fr}", f"not valid for {span.en}"),
         ProblemCode.NOT_YET_VALID,
-        f"Pas encore valide : il le sera dans {span.fr} ({name} : {when}).",
-        f"Not yet valid: it will be in {span.en} ({name}: {when}).",
+        lambda span, when: Text(
+            f"Pas encore valide : il le sera dans {span.fr} ({name} : {when}).",
+            f"Not yet valid: it will be in {span.en} ({name}: {when}).",
+        ),
     )
 
 
 def check_past(report: Report, name: str, moment: datetime) -> None:
     """``name`` records something that already happened (``iat``, ``IssueInstant``…)."""
+    _check_not_ahead(
+        report,
+        name,
+        moment,
+        lambda span: Text(f"dans le futur, dans {span.fr}", f"in the future, in {span.en}"),
+        ProblemCode.ISSUED_IN_FUTURE,
+        lambda span, when: Text(
+            f"Daté dans le futur : {name} tombe dans {span.fr} ({when}); l'horloge de "
+            "l'émetteur est déréglée ou la date a été fabriquée.",
+            f"Dated in the future: {name} is {span.en} from now ({when}); the issuer's clock "
+            "is wrong or the date was made up.",
+        ),
+    )
+
+
+def _check_not_ahead(
+    report: Report,
+    name: str,
+    moment: datetime,
+    explain: Callable[[Text], Text],
+    code: ProblemCode,
+    describe: Callable[[Text, str], Text],
+) -> None:
+    """``moment`` must not be later than ``report.now`` by more than the clock skew."""
     ahead = moment - report.now
     when = format_moment(moment)
     if ahead <= CLOCK_SKEW:
         report.times.append(TimeCheck(name, moment, True, _since(ahead)))
         return
     span = duration(ahead)
-    explanation = Text(f"dans le futur, dans {span.fr}", f"in the future, in {span.en}")
-    report.times.append(TimeCheck(name, moment, False, explanation))
-    report.problem(
-        ProblemCode.ISSUED_IN_FUTURE,
-        f"Daté dans le futur : {name} tombe dans {span.fr} ({when}); l'horloge de l'émetteur "
-        "est déréglée ou la date a été fabriquée.",
-        f"Dated in the future: {name} is {span.en} from now ({when}); the issuer's clock is "
-        "wrong or the date was made up.",
-    )
+    report.times.append(TimeCheck(name, moment, False, explain(span)))
+    message = describe(span, when)
+    report.problem(code, message.fr, message.en)
 
 
 def _since(ahead: timedelta) -> Text:

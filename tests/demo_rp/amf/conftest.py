@@ -26,8 +26,8 @@ from flask.testing import FlaskClient
 from demo_rp.amf import create_app
 from demo_rp.amf.sp import write_metadata
 from tests.conftest import TEST_PASSWORD, Person, csrf_token
-from tests.oidc.live_server import WallClock
 from tests.proxies.conftest import world  # noqa: F401 (a fixture)
+from tests.saml.conftest import app_config, clock, idp_metadata  # noqa: F401 (fixtures)
 
 AMF_BASE = "http://127.0.0.1:5002"
 AMF_ENTITY_ID = f"{AMF_BASE}/saml/metadata"
@@ -75,29 +75,11 @@ def relying_parties(tmp_path: Path, amf_instance: Path) -> Path:
     return directory
 
 
-@pytest.fixture
-def clock() -> WallClock:
-    return WallClock()
-
-
-@pytest.fixture
-def app_config(app_config: dict[str, Any], relying_parties: Path) -> dict[str, Any]:
-    app_config["relying_parties_dir"] = relying_parties
-    return app_config
-
-
-@pytest.fixture
-def idp_metadata(client: FlaskClient) -> str:
-    response = client.get("/saml/metadata")
-    assert response.status_code == 200
-    return str(response.get_data(as_text=True))
-
-
 # -- the site --------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def amf_app(amf_instance: Path, idp_metadata: str) -> Flask:
+def amf_app(amf_instance: Path, idp_metadata: str) -> Flask:  # noqa: F811 (the imported fixture)
     def fetch(url: str) -> str:
         assert url == IDP_METADATA_URL
         return idp_metadata
