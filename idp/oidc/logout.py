@@ -15,10 +15,12 @@ from flask import Flask, g, has_app_context
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from idp.accounts.models import UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.claims.subjects import pairwise_subject
 from idp.db_types import DbSession
+from idp.extensions import db
 from idp.oidc import issuance
 from idp.oidc.backchannel import deliver, logout_token
 from idp.oidc.issuance import RevokeReason
@@ -68,8 +70,6 @@ def on_rights_changed(
 
 
 def _queue(session: DbSession, runtime: Runtime, grants: list[Grant]) -> None:
-    from idp.accounts.models import UserSession
-
     seen: set[tuple[str, int]] = set()
     queued: list[LogoutNotification] = []
     now = runtime.clock()
@@ -156,8 +156,6 @@ def register_delivery(app: Flask) -> None:
     def _deliver(response: Response) -> Response:
         ids = g.pop(_PENDING_KEY, None)
         if ids:
-            from idp.extensions import db
-
             # What the view did not commit is dropped, as the end of the request would;
             # notifications queued in an uncommitted transaction vanish with it.
             db.session.rollback()
