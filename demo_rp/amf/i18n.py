@@ -10,40 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import session
 
 LANGUAGES = ("fr", "en")
 QUEBEC = ZoneInfo("America/Montreal")
 NBSP = "\u00a0"
-
-_MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-_MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def current() -> str:
@@ -57,9 +29,10 @@ def t(fr: str, en: str) -> str:
 
 def format_date(value: date) -> str:
     if current() == "en":
-        return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+        return babel_dates.format_date(value, "MMMM d, y", locale="en_CA")
+    # Babel gives the month names; « 1er » is the French rule for the first of the month.
     day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {_MONTHS_FR[value.month - 1]} {value.year}"
+    return f"{day} {babel_dates.format_date(value, 'MMMM y', locale='fr_CA')}"
 
 
 def format_datetime(value: datetime) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -579,41 +580,13 @@ def t(key: str, **values: Any) -> str:
 
 # -- formatting -------------------------------------------------------------------------------
 
-_MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 def format_date(value: date) -> str:
     if language() == "en":
-        return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+        return babel_dates.format_date(value, "MMMM d, y", locale="en_CA")
+    # Babel gives the month names; « 1er » is the French rule for the first of the month.
     day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {_MONTHS_FR[value.month - 1]} {value.year}"
+    return f"{day} {babel_dates.format_date(value, 'MMMM y', locale='fr_CA')}"
 
 
 def format_when(timestamp: int | None) -> str:
