@@ -1,10 +1,12 @@
-"""``python -m demo_rp``: the identity provider and both demo ministry sites, in one go.
+"""``python -m demo_rp``: the identity provider and the demo ministry sites, in one go.
 
 What the README's first command (``python3 dev.py demo``) runs: it writes the AMF site's SAML
-metadata where the provider's demo registrations read it, then starts three processes under
-honcho — the provider (``idp demo start``: migrations, demo data, mail capture), IQEA
-(``python -m demo_rp.iqea``, OpenID Connect) and the AMF (``python -m demo_rp.amf``, SAML) —
-with their output interleaved and prefixed. Ctrl-C stops all three.
+metadata where the provider's demo registrations read it, then starts four processes under
+honcho — the provider (``idp demo start``: migrations, demo data, mail capture; it prints every
+registered site's address), IQEA (``python -m demo_rp.iqea``, OpenID Connect, enterprises), the
+AMF (``python -m demo_rp.amf``, SAML) and the pesticide certificate application
+(``python -m demo_rp.pesticides``, OpenID Connect, citizens) — with their output interleaved and
+prefixed. Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> int:
     manager.add_process("idp", f"{idp} demo start", env=env)
     manager.add_process("iqea", f"{python} -m demo_rp.iqea", env=env)
     manager.add_process("amf", f"{python} -m demo_rp.amf", env=env)
+    manager.add_process("pesticides", f"{python} -m demo_rp.pesticides", env=env)
     manager.loop()
     return int(manager.returncode or 0)
 

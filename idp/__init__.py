@@ -10,8 +10,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idp.accounts.passwords import PasswordHashing
 from idp.accounts.throttle import SignInThrottle
+from idp.citizens.sin import derive_sin_key
+from idp.citizens.taxpayers import TaxpayerRegistry, registry_from_settings
 from idp.clock import Clock, utc_now
-from idp.config import Environment, Settings, load_settings, resolve_secret_key
+from idp.config import PROJECT_ROOT, Environment, Settings, load_settings, resolve_secret_key
 from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.keystore import KeyStore, generate_keys
 from idp.mail.senders import MailSender, SmtpSender
@@ -68,6 +70,8 @@ def create_app(
         registry=load_registry(settings.relying_parties_dir, catalogue),
         keystore=_load_keys(settings, clock or utc_now),
         code_key=Runtime.derive_code_key(secret_key),
+        taxpayers=_taxpayer_registry(settings),
+        sin_key=derive_sin_key(secret_key),
     )
     app.extensions["idp.runtime"] = runtime
 
@@ -87,6 +91,18 @@ def _init_oidc(app: Flask) -> None:
 
     create_server(app)
     register_delivery(app)
+
+
+def _taxpayer_registry(settings: Settings) -> TaxpayerRegistry:
+    source = settings.taxpayer_registry
+    if not source.startswith(("https://", "http://")):
+        source = str(PROJECT_ROOT / source)
+    token = settings.taxpayer_registry_token
+    return registry_from_settings(
+        source,
+        token.get_secret_value() if token else None,
+        settings.taxpayer_registry_timeout_seconds,
+    )
 
 
 def _load_keys(settings: Settings, clock: Clock) -> KeyStore:
@@ -113,6 +129,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts.views import bp as accounts_bp
     from idp.audit.views import bp as audit_bp
+    from idp.citizens.views import bp as citizens_bp
     from idp.consents.views import bp as consents_bp
     from idp.enterprises.views import bp as enterprises_bp
     from idp.home.views import bp as home_bp
@@ -141,6 +158,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         oidc_bp,
         saml_bp,
         consents_bp,
+        citizens_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

@@ -66,7 +66,8 @@ def account_group() -> None:
 @click.option("--email", required=True)
 @click.option(
     "--role",
-    type=click.Choice([r.value for r in AccountRole]),
+    # Citizens create their own account at /citoyens/inscription.
+    type=click.Choice([r.value for r in AccountRole if r != AccountRole.CITIZEN]),
     default=AccountRole.USER.value,
     show_default=True,
 )
@@ -136,6 +137,7 @@ def lifecycle_run() -> None:
         f"Inactivity warnings: {report.inactivity_warnings}; accounts cancelled: "
         f"{report.accounts_cancelled}; proxy reminders: {report.proxy_reminders}; "
         f"proxies expired: {report.proxies_expired}; grants ended: {report.grants_ended}; "
+        f"citizen enrolments removed: {report.enrolments_removed}; "
         f"back-channel logouts delivered: {delivered} of {len(tried)}."
     )
 

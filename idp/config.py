@@ -165,6 +165,34 @@ class Settings(BaseSettings):
     )
     argon2_parallelism: int = Field(1, description="argon2id lanes.")
 
+    taxpayer_registry: str = Field(
+        "config/demo-taxpayers.toml",
+        description="Where citizens' identity is checked at enrolment: the https:// URL of the "
+        "tax authority's verification service, or a TOML file of fictional taxpayers (demo and "
+        "tests; refused in production).",
+    )
+    taxpayer_registry_token: SecretStr | None = Field(
+        None, description="Bearer token sent to the verification service."
+    )
+    taxpayer_registry_timeout_seconds: float = Field(
+        5.0, description="Connect and read timeout of the verification service."
+    )
+    citizen_identity_ip_limits: str = Field(
+        "10/hour;30/day", description="Failed identity checks allowed per client IP."
+    )
+    citizen_identity_sin_limits: str = Field(
+        "3/hour;5/day", description="Failed identity checks allowed per social insurance number."
+    )
+    citizen_enrolment_seconds: int = Field(
+        7200, description="Time allowed to go through the steps of an account creation."
+    )
+    citizen_link_seconds: int = Field(
+        172800, description="Validity of an emailed confirmation link (account or new address)."
+    )
+    citizen_security_question_attempts: int = Field(
+        3, description="Wrong answers to a security question before the sign-in starts over."
+    )
+
     trusted_proxy_count: int = Field(
         0, description="Reverse proxies in front whose X-Forwarded-* headers are trusted."
     )
@@ -190,6 +218,16 @@ class Settings(BaseSettings):
     def _absolute_path(cls, value: Path) -> Path:
         # Relative paths in a settings file are relative to the directory the command runs in.
         return value.expanduser().resolve()
+
+    @field_validator("taxpayer_registry")
+    @classmethod
+    def _registry_over_tls(cls, value: str) -> str:
+        # Social insurance numbers travel in the request: plain http only to this machine.
+        if value.startswith("http://") and not is_loopback_host(urlsplit(value).hostname or ""):
+            raise ValueError(
+                "the verification service must be an https:// URL (http only on loopback)"
+            )
+        return value
 
     @field_validator("default_locale")
     @classmethod
@@ -265,6 +303,11 @@ def check_settings(settings: Settings) -> None:
             problems.append("IDP_SMTP_HOST must name the SMTP server that sends the codes")
         if not settings.uses_https:
             problems.append("IDP_ISSUER must be an https:// URL")
+        if not settings.taxpayer_registry.startswith("https://"):
+            problems.append(
+                "IDP_TAXPAYER_REGISTRY must be the https:// URL of the verification service "
+                "(the file of fictional taxpayers is for the demo and the tests)"
+            )
         if problems:
             raise ConfigurationError("Production refuses to start: " + "; ".join(problems) + ".")
     elif settings.env is Environment.DEMO:

@@ -82,3 +82,22 @@ class NotFoundError(IdpError):
 
 class ConflictError(IdpError):
     code = "conflict"
+
+
+class IdentityNotConfirmedError(IdpError):
+    """The facts given at a citizen's enrolment do not match the tax records (which one is
+    never said)."""
+
+    code = "identity_not_confirmed"
+
+
+class AlreadyEnrolledError(IdpError):
+    """A citizen account already exists for this person."""
+
+    code = "already_enrolled"
+
+
+class ServiceUnavailableError(IdpError):
+    """A service this one depends on (the tax authority's verification) did not answer."""
+
+    code = "service_unavailable"

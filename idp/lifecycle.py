@@ -1,4 +1,5 @@
-"""The lifecycle run: inactivity cancellations, proxy expiry reminders, expiries recorded.
+"""The lifecycle run: inactivity cancellations, proxy expiry reminders, expiries recorded,
+citizens' enrolments and address changes left unconfirmed removed.
 
 ``idp lifecycle run`` is idempotent and safe to run from cron many times a day: reminders carry
 a key (see :mod:`idp.mailbox.notices`) so none is sent twice, and each expiry is recorded once.
@@ -17,6 +18,7 @@ from idp.accounts.models import Account, AccountStatus
 from idp.accounts.sessions import EndReason, end_account_sessions
 from idp.audit.services import record
 from idp.audit.tags import AuditAction
+from idp.citizens.account import forget_identity, remove_expired_links, warn_inactive_citizen
 from idp.db_types import DbSession
 from idp.errors import DeliveryError
 from idp.mailbox.models import MailboxMessage
@@ -40,6 +42,7 @@ class LifecycleReport:
     proxy_reminders: int = 0
     proxies_expired: int = 0
     grants_ended: int = 0
+    enrolments_removed: int = 0
 
 
 def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
@@ -49,6 +52,7 @@ def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
     _inactive_accounts(session, runtime, today, report)
     _expiring_proxies(session, runtime, today, report)
     _expired_proxies(session, runtime, today, report)
+    report.enrolments_removed = remove_expired_links(session, runtime)
     # Expired proxies and registrations end the grants that stood on them.
     report.grants_ended = on_rights_changed(session, runtime)
     return report
@@ -74,6 +78,8 @@ def _inactive_accounts(
         if today >= cancel_on:
             account.status = AccountStatus.CANCELLED
             account.status_changed_at = runtime.clock()
+            if account.is_citizen:
+                forget_identity(session, account)
             end_account_sessions(session, runtime, account.id, EndReason.ACCOUNT_INACTIVE)
             record(
                 session,
@@ -90,7 +96,11 @@ def _inactive_accounts(
             continue
         message = notify_inactivity(session, runtime, account, cancel_on, threshold)
         if message is not None:
-            _email_copy(runtime, account, message)
+            if account.is_citizen:
+                # Citizens have no mailbox page: the email, in their language, is the warning.
+                warn_inactive_citizen(session, runtime, account, cancel_on)
+            else:
+                _email_copy(runtime, account, message)
             report.inactivity_warnings += 1
 
 

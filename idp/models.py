@@ -2,6 +2,7 @@
 
 from idp.accounts.models import Account, UserSession
 from idp.audit.models import AuditEvent
+from idp.citizens.models import CitizenEnrolment, CitizenProfile, EmailChange, SecurityAnswer
 from idp.claims.models import MinistryIdentity
 from idp.consents.models import Consent
 from idp.enterprises.models import Enterprise
@@ -23,6 +24,10 @@ __all__ = [
     "Account",
     "AuditEvent",
     "AuthorizationCode",
+    "CitizenEnrolment",
+    "CitizenProfile",
+    "EmailChange",
+    "SecurityAnswer",
     "Consent",
     "Enterprise",
     "EnterpriseChoice",

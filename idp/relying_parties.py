@@ -78,6 +78,7 @@ class OidcClient(BaseModel):
     )
     scopes: tuple[str, ...] = ("openid",)
     required_rights: tuple[str, ...] = ()
+    # A citizen service that needs the emailed code (not a security question) says so here.
     minimum_acr: Literal["urn:clicsequr:acr:mfa"] | None = None
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
@@ -326,7 +327,10 @@ def _check_against_catalogue(
         raise ValueError(
             f"required_rights {sorted(unknown_rights)} are not rights of {ministry.key}"
         )
-    if client.audience == "citizen" and (client.required_rights or "enterprise" in scopes):
+    rights_asked = set(scopes) & ministry.right_ids
+    if client.audience == "citizen" and (
+        client.required_rights or rights_asked or "enterprise" in scopes
+    ):
         raise ValueError("a citizen service asks for no enterprise scope and no rights")
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from idp.accounts.passwords import PasswordHashing
 from idp.accounts.throttle import SignInThrottle
+from idp.citizens.taxpayers import TaxpayerRegistry
 from idp.clock import Clock
 from idp.config import Settings
 from idp.keystore import KeyStore
@@ -30,6 +31,9 @@ class Runtime:
     # Key of the one-time code HMACs, derived from the secret key so that a copy of the
     # database alone cannot be used to test the 10^6 possible codes offline.
     code_key: bytes
+    # Where citizens' identity is checked, and the key of the SIN hashes (idp.citizens.sin).
+    taxpayers: TaxpayerRegistry
+    sin_key: bytes
 
     def today(self) -> date:
         """The date in Québec (``timezone`` setting): a proxy valid « jusqu'au 30 juin » ends

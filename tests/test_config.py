@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 from pydantic import ValidationError as PydanticValidationError
 
@@ -52,7 +53,12 @@ def _app_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
 
 
 def _production(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
-    safe = {"env": "production", "issuer": "https://idp.example", "smtp_host": "smtp.example"}
+    safe = {
+        "env": "production",
+        "issuer": "https://idp.example",
+        "smtp_host": "smtp.example",
+        "taxpayer_registry": "https://verification.revenuquebec.example/v1/identity",
+    }
     return _app_config(tmp_path, **{**safe, **overrides})
 
 
@@ -178,6 +184,9 @@ def test_production_accepts_a_key_of_exactly_32_characters(tmp_path):
         ({"smtp_host": None}, "IDP_SMTP_HOST"),
         ({"smtp_host": ""}, "IDP_SMTP_HOST"),
         ({"issuer": "http://idp.example"}, "IDP_ISSUER"),
+        # The file of fictional taxpayers would let anyone open an account under their names.
+        ({"taxpayer_registry": "config/demo-taxpayers.toml"}, "IDP_TAXPAYER_REGISTRY"),
+        ({"taxpayer_registry": "http://127.0.0.1:8080/v1"}, "IDP_TAXPAYER_REGISTRY"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, overrides, named):
@@ -349,3 +358,11 @@ def test_retired_keys_must_outlive_every_signed_token(tmp_path, lifetime):
         load_settings(**{lifetime: 3600, "keys_retired_retention_seconds": 3600})
     assert "IDP_KEYS_RETIRED_RETENTION_SECONDS" in str(excinfo.value)
     assert load_settings(**{lifetime: 3599, "keys_retired_retention_seconds": 3600})
+
+
+def test_the_taxpayer_registry_is_reached_over_tls_except_on_loopback(tmp_path):
+    # Social insurance numbers travel in the request body.
+    with pytest.raises(pydantic.ValidationError, match="https"):
+        load_settings(**_app_config(tmp_path, taxpayer_registry="http://verification.example/v1"))
+    local = load_settings(**_app_config(tmp_path, taxpayer_registry="http://127.0.0.1:8080/v1"))
+    assert local.taxpayer_registry == "http://127.0.0.1:8080/v1"

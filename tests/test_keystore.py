@@ -129,6 +129,7 @@ def test_production_does_not_generate_keys(app_config, tmp_path):
         **app_config,
         "env": "production",
         "issuer": "https://idp.example",
+        "taxpayer_registry": "https://verification.example/v1/identity",
         "keys_dir": tmp_path / "none",
     }
     with pytest.raises(KeystoreError):

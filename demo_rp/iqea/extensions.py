@@ -1,43 +1,21 @@
-"""What the site's parts share: CSRF protection and the services built by ``create_app``."""
+"""IQEA's services: those of every site (:mod:`demo_rp.common.services`) and the reports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 
-from flask import current_app
-from flask_wtf import CSRFProtect
-from joserfc.jwk import RSAKey
-
+from demo_rp.common import services as common
+from demo_rp.common.services import SERVICES_KEY
 from demo_rp.iqea.reports import ReportStore
-from demo_rp.iqea.sessions import SessionStore
-from demo_rp.iqea.storage import Database
 
-csrf = CSRFProtect()
-
-EXTENSION_KEY = "demo_rp.iqea"
+EXTENSION_KEY = SERVICES_KEY
 
 
-@dataclass
-class Services:
-    database: Database
-    sessions: SessionStore
-    reports: ReportStore
-    client_key: RSAKey
-    jwks: dict[str, Any]
-
-    def used_logout_token(self, jti: str, expires_at: int) -> bool:
-        """Record a logout token's ``jti``; False when it was used before (a replay)."""
-        now = int(self.sessions.clock().timestamp())
-        with self.database.connect() as db:
-            db.execute("DELETE FROM used_logout_tokens WHERE expires_at < ?", (now,))
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO used_logout_tokens (jti, expires_at) VALUES (?, ?)",
-                (jti, max(expires_at, now + 600)),
-            )
-        return cursor.rowcount == 1
+class Services(common.Services):
+    @cached_property
+    def reports(self) -> ReportStore:
+        return ReportStore(self.database)
 
 
 def services() -> Services:
-    found: Services = current_app.extensions[EXTENSION_KEY]
-    return found
+    return common.services_of(Services)

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from demo_rp.iqea.storage import Database
+from demo_rp.common.storage import Database
 
 FIRST_YEAR = 2015
 YEARS_OFFERED = 6
@@ -171,17 +171,15 @@ class ReportStore:
         self.database = database
 
     def get(self, neq: str, year: int) -> Report | None:
-        with self.database.connect() as db:
-            row = db.execute(
-                "SELECT * FROM reports WHERE neq = ? AND year = ?", (neq, year)
-            ).fetchone()
+        row = self.database.fetch_one(
+            "SELECT * FROM reports WHERE neq = ? AND year = ?", (neq, year)
+        )
         return _from_row(row) if row else None
 
     def for_enterprise(self, neq: str) -> list[Report]:
-        with self.database.connect() as db:
-            rows = db.execute(
-                "SELECT * FROM reports WHERE neq = ? ORDER BY year DESC", (neq,)
-            ).fetchall()
+        rows = self.database.fetch_all(
+            "SELECT * FROM reports WHERE neq = ? ORDER BY year DESC", (neq,)
+        )
         return [_from_row(row) for row in rows]
 
     def save(

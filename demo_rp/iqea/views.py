@@ -1,28 +1,24 @@
-"""The pages: home, annual reports (operators), verification (verifiers), what was received."""
+"""The pages: home, annual reports (operators), verification (verifiers); the language switch
+and « transmis » come from :mod:`demo_rp.common.views`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from demo_rp.common import site
+from demo_rp.common.views import (
+    NavItem,
+    View,
+    add_shared_views,
+    returned_from_sign_out,
+    signed_in,
 )
-from werkzeug.wrappers import Response
-
 from demo_rp.iqea import i18n
-from demo_rp.iqea import transmitted as transmitted_data
 from demo_rp.iqea.config import OPERATOR_RIGHT, VERIFIER_RIGHT
 from demo_rp.iqea.extensions import services
 from demo_rp.iqea.identity import Person
@@ -38,34 +34,14 @@ from demo_rp.iqea.reports import (
 
 bp = Blueprint("site", __name__)
 
-View = TypeVar("View", bound=Callable[..., Any])
 
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    url: str
-    current: bool
-
-
-def _now() -> Any:
-    return current_app.config["IQEA_CLOCK"]()
+def _now() -> datetime:
+    return site.now()
 
 
 def _person() -> Person:
     person: Person = g.person
     return person
-
-
-def signed_in(view: View) -> View:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if g.get("person") is None:
-            flash("flash_sign_in_first", "info")
-            return redirect(url_for("site.home"))
-        return view(*args, **kwargs)
-
-    return cast(View, wrapper)
 
 
 def requires(right: str | None) -> Callable[[View], View]:
@@ -86,12 +62,8 @@ def requires(right: str | None) -> Callable[[View], View]:
     return decorate
 
 
-@bp.app_context_processor
-def _navigation() -> dict[str, Any]:
-    person: Person | None = g.get("person")
-    if person is None:
-        return {"person": None, "nav_items": []}
-    endpoint = request.endpoint or ""
+def _menu(person: Person, endpoint: str) -> list[NavItem]:
+    """Home, then the pages the person's rights open."""
     items = [NavItem(i18n.t("nav_home"), url_for("site.home"), endpoint == "site.home")]
     if person.is_operator:
         items.append(
@@ -111,14 +83,10 @@ def _navigation() -> dict[str, Any]:
                 or (endpoint == "site.report" and request.args.get("de") == "verification"),
             )
         )
-    items.append(
-        NavItem(
-            i18n.t("nav_transmitted"),
-            url_for("site.transmitted"),
-            endpoint == "site.transmitted",
-        )
-    )
-    return {"person": person, "nav_items": items}
+    return items
+
+
+add_shared_views(bp, _menu)  # /langue/<code>, /transmis, and the menu
 
 
 # -- home -------------------------------------------------------------------------------------
@@ -126,17 +94,7 @@ def _navigation() -> dict[str, Any]:
 
 @bp.get("/")
 def home() -> Any:
-    state = request.args.get("state")
-    if state and session.get("logout_state") == state:
-        session.pop("logout_state")
-        flash("flash_signed_out", "success")
-        return redirect(url_for("site.home"))
-    return render_template("home.html")
-
-
-@bp.get("/langue/<code>")
-def language(code: str) -> Response:
-    return i18n.switch_language(code)
+    return returned_from_sign_out() or render_template("home.html")
 
 
 # -- annual reports (operator) ----------------------------------------------------------------
@@ -292,21 +250,3 @@ def approve(year: int) -> Any:
         "flash_approved" if approved else "flash_not_submitted", "success" if approved else "error"
     )
     return redirect(url_for("site.report", year=year, de="verification"))
-
-
-# -- what the provider sent -------------------------------------------------------------------
-
-
-@bp.get("/transmis")
-@signed_in
-def transmitted() -> str:
-    auth = session.get("auth") or {}
-    return render_template(
-        "transmitted.html",
-        **transmitted_data.page(
-            auth,
-            _now(),
-            issuer=current_app.config["IQEA_IDP_ISSUER"],
-            audience=current_app.config["IQEA_CLIENT_ID"],
-        ),
-    )

@@ -25,6 +25,15 @@ class AccountRole(StrEnum):
     USER = "user"
     # Belongs to a ministry, not an enterprise: decides the enterprises' registrations.
     MINISTRY_OPERATOR = "ministry_operator"
+    # An individual of clicSÉQUR – Citoyens: belongs to no enterprise and no ministry.
+    CITIZEN = "citizen"
+
+
+class Portal(StrEnum):
+    """The two doors of clicSÉQUR: their accounts, pages and relying parties never mix."""
+
+    ENTERPRISE = "enterprise"
+    CITIZEN = "citizen"
 
 
 class SessionStage(StrEnum):
@@ -37,7 +46,8 @@ class Account(db.Model):  # type: ignore[name-defined]
     __tablename__ = "accounts"
     __table_args__ = (
         CheckConstraint(
-            "(enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL)",
+            "(role = 'citizen' AND enterprise_id IS NULL AND ministry_key IS NULL) OR "
+            "(role <> 'citizen' AND (enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL))",
             name="belongs_to_enterprise_or_ministry",
         ),
     )
@@ -70,6 +80,14 @@ class Account(db.Model):  # type: ignore[name-defined]
     @property
     def is_active(self) -> bool:
         return self.status == AccountStatus.ACTIVE
+
+    @property
+    def portal(self) -> Portal:
+        return Portal.CITIZEN if self.role == AccountRole.CITIZEN else Portal.ENTERPRISE
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.role == AccountRole.CITIZEN
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]

@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from idp.accounts.models import Account, AccountRole, AccountStatus, UserSession
+from idp.accounts.models import Account, AccountRole, AccountStatus, Portal, UserSession
 from idp.accounts.password_policy import check_password
 from idp.accounts.sessions import start_pending_session
 from idp.accounts.user_codes import generate_user_code, normalize_user_code
@@ -61,6 +61,9 @@ def create_account(
 
     An account belongs to an enterprise, or, for a ministry operator, to a ministry.
     """
+    if role == AccountRole.CITIZEN:
+        # Citizens make their own account, after an identity check (idp.citizens.enrolment).
+        raise ValidationError(_l("A citizen account is created by the citizen."))
     if (role == AccountRole.MINISTRY_OPERATOR) != (enterprise is None):
         raise ValidationError(
             _l("A ministry operator belongs to a ministry, anyone else to an enterprise.")
@@ -71,7 +74,7 @@ def create_account(
     if not display_name:
         raise ValidationError(_l("Enter the person's name."))
     email = normalize_email(email)
-    user_code = _unused_user_code(session)
+    user_code = unused_user_code(session)
     temporary_password = generate_temporary_password()
     account = Account(
         user_code=user_code,
@@ -102,9 +105,9 @@ def create_account(
     return NewAccount(account, temporary_password)
 
 
-def _unused_user_code(session: DbSession) -> str:
+def unused_user_code(session: DbSession, *, citizen: bool = False) -> str:
     while True:
-        code = generate_user_code()
+        code = generate_user_code(citizen=citizen)
         if find_by_user_code(session, code) is None:
             return code
 
@@ -123,17 +126,21 @@ def sign_in_with_password(
     password: str,
     public_computer: bool,
     client: ClientInfo,
+    portal: Portal = Portal.ENTERPRISE,
 ) -> tuple[UserSession, str]:
     """Step 1 of sign-in. Returns a pending session and its cookie token.
 
     Raises :class:`ThrottledError` before any verification when the user code or the IP must
     wait, and :class:`AuthenticationFailedError` for every other refusal, after the same argon2
-    work whether the account exists, is active, or not.
+    work whether the account exists, is active, or not. An account of the other ``portal`` is
+    an unknown user code here: citizens sign in at clicSÉQUR – Citoyens only, and back.
     """
     code = normalize_user_code(user_code)
     ip = client.ip or "unknown"
     throttle = runtime.throttle
     account = find_by_user_code(session, code)
+    if account is not None and account.portal != portal:
+        account = None
     _release_expired_lock(session, runtime, account, client)
 
     state = throttle.check(code, ip)

@@ -33,6 +33,8 @@ class EndReason:
     ACCOUNT_INACTIVE = "account_inactive"
     REPLACED = "replaced"
     RELYING_PARTY_LOGOUT = "relying_party_logout"
+    SECURITY_QUESTION_FAILED = "security_question_failed"
+    ACCOUNT_CLOSED = "account_closed"
 
 
 def hash_token(token: str) -> str:
@@ -68,7 +70,19 @@ def start_pending_session(
     return user_session, token
 
 
-def authenticate_session(session: DbSession, runtime: Runtime, user_session: UserSession) -> str:
+# RFC 8176 method references: password, one-time code (by email), multiple factors.
+AMR_PASSWORD_AND_CODE = "pwd otp mfa"  # noqa: S105 (method names)
+# Password and a security question: two things known, not two factors (no "mfa").
+AMR_PASSWORD_AND_QUESTION = "pwd kba"  # noqa: S105
+
+
+def authenticate_session(
+    session: DbSession,
+    runtime: Runtime,
+    user_session: UserSession,
+    *,
+    amr: str = AMR_PASSWORD_AND_CODE,
+) -> str:
     """Mark the session authenticated and give it a new token (no session fixation)."""
     now = runtime.clock()
     token = secrets.token_urlsafe(32)
@@ -76,11 +90,12 @@ def authenticate_session(session: DbSession, runtime: Runtime, user_session: Use
     user_session.token_hash = hash_token(token)
     user_session.stage = SessionStage.AUTHENTICATED
     user_session.authenticated_at = now
-    user_session.code_verified_at = now
+    # A security question is not an emailed code: sensitive actions will still ask for one.
+    user_session.code_verified_at = now if amr == AMR_PASSWORD_AND_CODE else None
     # The absolute timeout counts from the complete sign-in.
     user_session.created_at = now
     user_session.last_seen_at = now
-    user_session.amr = "pwd otp mfa"
+    user_session.amr = amr
     user_session.previous_sign_in_at = account.last_sign_in_at
     account.last_sign_in_at = now
     return token

@@ -1,7 +1,8 @@
 """User codes: generated, easy to read aloud, never derived from the email.
 
-Four letters then four digits (``KXMP-4827``). Letters and digits that are confused when read
-or heard (I, L, O, 0, 1) are left out.
+Enterprise accounts: four letters then four digits (``KXMP-4827``); citizen accounts the other
+way round (``4827-KXMP``), so a person holding both never mixes them up. Letters and digits
+that are confused when read or heard (I, L, O, 0, 1) are left out.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import secrets
 
 LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
 DIGITS = "23456789"
-_CANONICAL = re.compile(rf"[{LETTERS}]{{4}}-[{DIGITS}]{{4}}")
+_CANONICAL = re.compile(rf"[{LETTERS}]{{4}}-[{DIGITS}]{{4}}|[{DIGITS}]{{4}}-[{LETTERS}]{{4}}")
 
 
-def generate_user_code() -> str:
+def generate_user_code(*, citizen: bool = False) -> str:
     letters = "".join(secrets.choice(LETTERS) for _ in range(4))
     digits = "".join(secrets.choice(DIGITS) for _ in range(4))
-    return f"{letters}-{digits}"
+    return f"{digits}-{letters}" if citizen else f"{letters}-{digits}"
 
 
 def normalize_user_code(raw: str) -> str:

@@ -63,7 +63,7 @@ def login() -> Response | str:
         else:
             error = send_code_or_explain(user_session, first_of_sign_in=True)
             if error is None:
-                _replace_previous_session()
+                replace_previous_session()
                 next_url = safe_next(request.args.get("next"), "")
                 set_session_token(token, persistent=not form.public_computer.data)
                 if next_url:
@@ -73,7 +73,7 @@ def login() -> Response | str:
     return render_template("accounts/login.html", form=form, error=error)
 
 
-def _replace_previous_session() -> None:
+def replace_previous_session() -> None:
     """Signing in again (a relying party asked for a fresh sign-in) ends the session before."""
     previous = current_session()
     if previous is not None and previous.ended_at is None:
@@ -128,6 +128,8 @@ def logout() -> Response:
     form = SignOutForm()
     user_session = current_session()
     destination = url_for("accounts.login")
+    if user_session is not None and user_session.account.is_citizen:
+        destination = url_for("citizens.login")
     if form.validate_on_submit() and user_session is not None:
         end_session(db.session, runtime(), user_session, EndReason.SIGN_OUT, client=client_info())
         # The SAML services of the session are visited in turn, then the sign-in page.

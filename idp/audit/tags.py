@@ -47,6 +47,12 @@ class AuditAction(StrEnum):
     OIDC_BACKCHANNEL_LOGOUT = "oidc:backchannel:deliver"
     SAML_REQUEST_REFUSE = "saml:request:refuse"
     SAML_LOGOUT = "saml:session:logout"
+    CITIZEN_IDENTITY_CHECK = "citizens:identity:check"
+    CITIZEN_CONFIRMATION_SEND = "citizens:confirmation:send"
+    CITIZEN_EMAIL_CHANGE = "citizens:email:change"
+    CITIZEN_QUESTIONS_CHANGE = "citizens:questions:change"
+    CITIZEN_SECURITY_QUESTION = "citizens:signin:question"
+    ACCOUNT_CLOSE = "accounts:account:close"
 
 
 class Outcome(StrEnum):

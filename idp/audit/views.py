@@ -57,6 +57,12 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.OIDC_BACKCHANNEL_LOGOUT: _l("Service told of the end of a session"),
     AuditAction.SAML_REQUEST_REFUSE: _l("A service's SAML request refused"),
     AuditAction.SAML_LOGOUT: _l("Single logout of SAML services"),
+    AuditAction.CITIZEN_IDENTITY_CHECK: _l("Identity checked with the tax authority"),
+    AuditAction.CITIZEN_CONFIRMATION_SEND: _l("Confirmation link sent by email"),
+    AuditAction.CITIZEN_EMAIL_CHANGE: _l("Email address changed"),
+    AuditAction.CITIZEN_QUESTIONS_CHANGE: _l("Security questions changed"),
+    AuditAction.CITIZEN_SECURITY_QUESTION: _l("Security question answered to sign in"),
+    AuditAction.ACCOUNT_CLOSE: _l("Account closed by its holder"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor
@@ -68,6 +74,10 @@ SELF_ACTIONS = frozenset(
         AuditAction.MFA_CODE_VERIFY,
         AuditAction.STEP_UP,
         AuditAction.PASSWORD_CHANGE,
+        AuditAction.CITIZEN_SECURITY_QUESTION,
+        AuditAction.CITIZEN_EMAIL_CHANGE,
+        AuditAction.CITIZEN_QUESTIONS_CHANGE,
+        AuditAction.ACCOUNT_CLOSE,
     }
 )
 
@@ -106,6 +116,9 @@ REASON_LABELS: dict[str, Any] = {
     "rights_lost": _l("the rights are gone"),
     "session_ended": _l("the session ended"),
     "revoked_by_client": _l("revoked by the service"),
+    "no_match": _l("the facts do not match the tax records"),
+    "registry_unavailable": _l("the verification service did not answer"),
+    "wrong_answer": _l("wrong answer"),
 }
 
 

@@ -46,12 +46,13 @@ class Identity:
     name: str
     email: str
     ministry_key: str
-    enterprise: Party
+    # None for a citizen: they act for themselves.
+    enterprise: Party | None
     # The person's own enterprise when acting under another enterprise's external proxy.
     agent: Party | None
     role: str
     rights: frozenset[str]
-    source: RightsSource
+    source: RightsSource | None
     proxy_id: int | None
     proxy_valid_until: date | None
 
@@ -69,6 +70,30 @@ def build_identity(
     if held is None:
         return None
     return _identity(session, runtime, account, enterprise, held)
+
+
+def build_citizen_identity(
+    session: DbSession, runtime: Runtime, account: Account, ministry_key: str
+) -> Identity | None:
+    """A citizen at a ministry: who they are, nothing about enterprises or rights."""
+    if not account.is_citizen or not account.is_active:
+        return None
+    given, family = _names(account)
+    return Identity(
+        subject=pairwise_subject(session, runtime, account.id, ministry_key),
+        given_name=given,
+        family_name=family,
+        name=account.display_name,
+        email=account.email,
+        ministry_key=ministry_key,
+        enterprise=None,
+        agent=None,
+        role="citizen",
+        rights=frozenset(),
+        source=None,
+        proxy_id=None,
+        proxy_valid_until=None,
+    )
 
 
 def _identity(
@@ -119,7 +144,7 @@ def oidc_claims(identity: Identity, scopes: frozenset[str]) -> dict[str, Any]:
     if "email" in scopes:
         # Every sign-in proves control of the address: the code is sent there.
         claims.update(email=identity.email, email_verified=True)
-    if "enterprise" in scopes:
+    if "enterprise" in scopes and identity.enterprise is not None:
         claims["enterprise"] = identity.enterprise.as_claim()
         claims["role"] = identity.role
         if identity.agent is not None:
@@ -138,7 +163,7 @@ def granted_rights(identity: Identity, scopes: frozenset[str]) -> frozenset[str]
 def authorization_details(identity: Identity, scopes: frozenset[str]) -> list[dict[str, Any]]:
     """The RFC 9396 ``authorization_details`` entry of the rights granted."""
     granted = granted_rights(identity, scopes)
-    if not granted:
+    if not granted or identity.enterprise is None:
         return []
     detail: dict[str, Any] = {
         "type": RIGHTS_DETAILS_TYPE,
@@ -168,17 +193,23 @@ SAML_ATTRIBUTE_PREFIX = "urn:clicsequr:attribute:"
 def saml_attributes(identity: Identity) -> dict[str, list[str]]:
     """The attributes of an assertion: the same facts as the OIDC claims of every scope."""
     prefix = SAML_ATTRIBUTE_PREFIX
-    attributes: dict[str, list[str]] = {
+    person: dict[str, list[str]] = {
         SAML_GIVEN_NAME: [identity.given_name],
         SAML_FAMILY_NAME: [identity.family_name],
         SAML_DISPLAY_NAME: [identity.name],
         SAML_EMAIL: [identity.email],
+        f"{prefix}ministry": [identity.ministry_key],
+    }
+    if identity.enterprise is None:
+        # A citizen: the person, and nothing about enterprises or rights.
+        return {name: values for name, values in person.items() if all(values)}
+    attributes: dict[str, list[str]] = {
+        **person,
         f"{prefix}enterprise-neq": [identity.enterprise.neq],
         f"{prefix}enterprise-name": [identity.enterprise.name],
         f"{prefix}role": [identity.role],
         f"{prefix}rights": sorted(identity.rights),
         f"{prefix}rights-source": [str(identity.source)],
-        f"{prefix}ministry": [identity.ministry_key],
     }
     if identity.agent is not None:
         attributes[f"{prefix}agent-neq"] = [identity.agent.neq]

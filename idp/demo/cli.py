@@ -11,7 +11,13 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from idp.config import Environment, Settings
-from idp.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from idp.demo.seed import (
+    DEMO_ACCOUNTS,
+    DEMO_CITIZEN,
+    DEMO_CITIZEN_ANSWERS,
+    DEMO_PASSWORD,
+    seed_demo,
+)
 from idp.extensions import db
 from idp.runtime import Runtime
 
@@ -74,6 +80,16 @@ def _print_welcome(settings: Settings) -> None:
         f"    {a.user_code}  {a.display_name:<16} {a.role.value:<26} "
         + (f"NEQ {a.neq}" if a.neq else f"ministry {a.ministry_key}")
         for a in DEMO_ACCOUNTS
+    ]
+    answers = ", ".join(answer for _key, answer in DEMO_CITIZEN_ANSWERS)
+    lines += [
+        "",
+        "clicSÉQUR – Citoyens",
+        f"  Sign in:            {base}/citoyens/connexion",
+        f"  Create an account:  {base}/citoyens/inscription",
+        "    (fictional taxpayers: config/demo-taxpayers.toml)",
+        f"    {DEMO_CITIZEN.user_code}  {DEMO_CITIZEN.display_name}  password {DEMO_PASSWORD}",
+        f"      security answers: {answers}",
     ]
     sites = _demo_sites(current_app.extensions["idp.runtime"])
     if sites:

@@ -15,6 +15,8 @@ from idp.accounts.models import Account, AccountRole, AccountStatus
 from idp.accounts.services import find_by_user_code
 from idp.audit.services import record
 from idp.audit.tags import AuditAction
+from idp.citizens.enrolment import CitizenDetails, hashed_answers, make_citizen_account
+from idp.citizens.sin import sin_hash
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
 from idp.enterprises.services import create_enterprise, find_by_neq
@@ -128,6 +130,21 @@ DEMO_PROXIES = (
 # Valid a year from the first seeding (within the three-years-less-a-day limit).
 _PROXY_DAYS = 365
 
+# The demo citizen: the first taxpayer of config/demo-taxpayers.toml, with an account already,
+# for the pesticide certificate site. Her four answers are published like the password.
+DEMO_CITIZEN = DemoAccount(
+    "2846-CTZN", "Sophie Gagnon", "sophie.gagnon@courriel.example", AccountRole.CITIZEN, None
+)
+DEMO_CITIZEN_SIN = "062527601"
+DEMO_CITIZEN_IMAGE = "harfang"
+DEMO_CITIZEN_PHRASE = "Le fleuve est calme ce matin"
+DEMO_CITIZEN_ANSWERS = (
+    ("first_school", "École Saint-Jean"),
+    ("first_pet", "Caramel"),
+    ("childhood_street", "Rue des Érables"),
+    ("grandmother_name", "Yvette"),
+)
+
 
 def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
     """Create whatever of the demo data is missing; returns the demo accounts."""
@@ -165,7 +182,38 @@ def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
         )
     _register(session, runtime, enterprises)
     _give_proxies(session, runtime, enterprises)
-    return list(DEMO_ACCOUNTS)
+    _seed_citizen(session, runtime)
+    return [*DEMO_ACCOUNTS, DEMO_CITIZEN]
+
+
+def _seed_citizen(session: DbSession, runtime: Runtime) -> None:
+    if find_by_user_code(session, DEMO_CITIZEN.user_code) is not None:
+        return
+    given, family = DEMO_CITIZEN.display_name.split(" ", 1)
+    account = make_citizen_account(
+        session,
+        runtime,
+        CitizenDetails(
+            user_code=DEMO_CITIZEN.user_code,
+            given_name=given,
+            family_name=family,
+            email=DEMO_CITIZEN.email,
+            locale="fr",
+            sin_hash=sin_hash(runtime.sin_key, DEMO_CITIZEN_SIN),
+            image_key=DEMO_CITIZEN_IMAGE,
+            personal_phrase=DEMO_CITIZEN_PHRASE,
+        ),
+        password_hash=runtime.hashing.hash(DEMO_PASSWORD),
+        answers=hashed_answers(runtime, list(DEMO_CITIZEN_ANSWERS)),
+    )
+    record(
+        session,
+        runtime.clock,
+        AuditAction.ACCOUNT_CREATE,
+        subject_id=account.id,
+        role=str(AccountRole.CITIZEN),
+        source="demo_seed",
+    )
 
 
 def _register(session: DbSession, runtime: Runtime, enterprises: dict[str, Enterprise]) -> None:

@@ -176,7 +176,7 @@ def record_refusal(visit: Visit | None, relying_party: str, reason: str) -> None
     )
 
 
-def record_sign_in(visit: Visit, enterprise_id: int, **details: Any) -> None:
+def record_sign_in(visit: Visit, enterprise_id: int | None, **details: Any) -> None:
     record(
         db.session,
         runtime().clock,
@@ -228,7 +228,7 @@ def choice_page(visit: Visit, options: list[EffectiveRights]) -> str:
     return render_template("federation/choose_enterprise.html", rows=rows, **_page_context(visit))
 
 
-def consent_page(visit: Visit, enterprise: Enterprise, scopes: list[str]) -> str:
+def consent_page(visit: Visit, enterprise: Enterprise | None, scopes: list[str]) -> str:
     language = page_language()
     return render_template(
         "federation/consent.html",

@@ -55,8 +55,10 @@ CLAIMS: dict[str, Text] = {
         "sets it).",
     ),
     "auth_time": Text(
-        "Moment de l'authentification : quand la personne a inscrit le code reçu par courriel.",
-        "Time of authentication: when the person entered the code received by email.",
+        "Moment de l'authentification : quand la personne a inscrit le code reçu par courriel "
+        "(ou, pour un citoyen, répondu à sa question de sécurité).",
+        "Time of authentication: when the person entered the code received by email (or, for "
+        "a citizen, answered their security question).",
     ),
     "nonce": Text(
         "Valeur unique envoyée par le site dans sa demande d'autorisation et rendue telle "
@@ -66,8 +68,9 @@ CLAIMS: dict[str, Text] = {
     ),
     "amr": Text(
         "Méthodes d'authentification : pwd (mot de passe), otp (code à usage unique), mfa "
-        "(plusieurs facteurs).",
-        "Authentication methods: pwd (password), otp (one-time code), mfa (several factors).",
+        "(plusieurs facteurs), kba (question de sécurité d'un citoyen).",
+        "Authentication methods: pwd (password), otp (one-time code), mfa (several factors), "
+        "kba (a citizen's security question).",
     ),
     "sid": Text(
         "Identifiant de la session auprès du fournisseur; le même figure dans le jeton de "
@@ -86,8 +89,10 @@ CLAIMS: dict[str, Text] = {
     "family_name": v.FAMILY_NAME,
     "email": v.EMAIL,
     "email_verified": Text(
-        "Adresse courriel vérifiée : toujours vrai, puisque chaque connexion y transmet un code.",
-        "Email address verified: always true, since every sign-in sends a code there.",
+        "Adresse courriel vérifiée : toujours vrai; l'adresse a été confirmée par un code ou un "
+        "lien qui y a été transmis.",
+        "Email address verified: always true; the address was proven by a code or a link sent "
+        "there.",
     ),
     "enterprise": Text(
         "Entreprise pour laquelle la personne agit : son NEQ et son nom.",

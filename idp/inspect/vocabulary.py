@@ -1,13 +1,13 @@
 """Sentences shared by the OIDC claims and the SAML attributes: one identity, one meaning.
 
 The values explained here are those of :mod:`idp.claims.identity` (role, source of the
-rights) and :mod:`idp.oidc.acr` (the one authentication context offered).
+rights) and :mod:`idp.oidc.acr` (the authentication contexts offered).
 """
 
 from __future__ import annotations
 
 from idp.inspect.report import Text
-from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE
+from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, ACR_PASSWORD_AND_SECURITY_QUESTION
 from idp.proxies.rights import RightsSource
 
 UNKNOWN_CLAIM = Text(
@@ -27,11 +27,18 @@ def acr_text(value: object) -> Text:
             "par courriel (deux facteurs).",
             "Authentication level: a password, then a one-time code sent by email (two factors).",
         )
+    if value == ACR_PASSWORD_AND_SECURITY_QUESTION:
+        return Text(
+            "Niveau d'authentification : un mot de passe, puis la réponse à une question de "
+            "sécurité (un citoyen sans accès à son courriel; un seul facteur, deux secrets).",
+            "Authentication level: a password, then the answer to a security question (a citizen "
+            "without access to their email; one factor, two secrets).",
+        )
     return Text(
         f"Niveau d'authentification inconnu : ce fournisseur n'atteste que "
-        f"{ACR_PASSWORD_AND_EMAILED_CODE}.",
+        f"{ACR_PASSWORD_AND_EMAILED_CODE} et {ACR_PASSWORD_AND_SECURITY_QUESTION}.",
         f"Unknown authentication level: this provider asserts only "
-        f"{ACR_PASSWORD_AND_EMAILED_CODE}.",
+        f"{ACR_PASSWORD_AND_EMAILED_CODE} and {ACR_PASSWORD_AND_SECURITY_QUESTION}.",
     )
 
 

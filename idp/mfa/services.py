@@ -22,6 +22,8 @@ from sqlalchemy import func, select, update
 from idp.accounts.models import UserSession
 from idp.audit.services import ClientInfo, record
 from idp.audit.tags import AuditAction, Outcome
+from idp.citizens.mail import citizen_message
+from idp.citizens.models import CitizenProfile
 from idp.db_types import DbSession
 from idp.errors import CodeError, DeliveryError, ThrottledError
 from idp.mfa.models import OneTimeCode
@@ -72,7 +74,7 @@ def issue_code(
     )
     session.add(one_time_code)
     session.flush()
-    runtime.sender.send(_code_message(runtime, user_session, code))
+    runtime.sender.send(_code_message(session, runtime, user_session, code))
     record(
         session,
         runtime.clock,
@@ -245,9 +247,22 @@ def verify_code(
     audit(Outcome.SUCCESS, code_id=current.id)
 
 
-def _code_message(runtime: Runtime, user_session: UserSession, code: str) -> EmailMessage:
+def _code_message(
+    session: DbSession, runtime: Runtime, user_session: UserSession, code: str
+) -> EmailMessage:
     account = user_session.account
     minutes = runtime.settings.mfa_code_ttl_seconds // 60
+    if account.is_citizen:
+        # A citizen's emails are in the one language they chose, signed by their portal.
+        profile = session.get(CitizenProfile, account.id)
+        return citizen_message(
+            "code",
+            to=account.email,
+            locale=profile.locale if profile else "fr",
+            name=account.display_name,
+            code=code,
+            minutes=minutes,
+        )
     message = EmailMessage()
     message["To"] = account.email
     message["Subject"] = "Code de vérification clicSÉQUR / clicSÉQUR verification code"

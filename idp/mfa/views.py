@@ -13,15 +13,19 @@ from idp.accounts.models import SessionStage, UserSession
 from idp.accounts.sessions import authenticate_session
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
+from idp.citizens import device
+from idp.citizens.signin import CODE_ONLY_SESSION_KEY
 from idp.errors import CodeError, DeliveryError, ThrottledError
 from idp.extensions import db, limiter
 from idp.mfa.forms import CodeForm, ResendForm
 from idp.mfa.services import has_usable_code, issue_code, verify_code
 from idp.web.context import (
+    any_login_required,
     client_info,
     current_session,
-    login_required,
+    home_url,
     runtime,
+    sign_in_url,
     signed_in_session,
 )
 from idp.web.i18n import safe_next
@@ -51,14 +55,16 @@ def verify() -> Response | str:
     if form.validate_on_submit():
         outcome = _check_code(form, user_session)
         if outcome.accepted:
-            return _complete_sign_in(user_session)
+            rt = runtime()
+            token = authenticate_session(db.session, rt, user_session)
+            return complete_sign_in(user_session, token)
     return _code_page(
         form,
         user_session,
         outcome,
         step_up=False,
         resend_url=url_for("mfa.resend"),
-        cancel_url=url_for("accounts.login"),
+        cancel_url=sign_in_url(user_session.account.portal),
     )
 
 
@@ -75,12 +81,12 @@ def resend() -> Response:
 
 
 @bp.route("/verification", methods=["GET", "POST"])
-@login_required
+@any_login_required
 @limiter.limit("30/minute", methods=["POST"])
 def step_up() -> Response | str:
     """Enter a fresh emailed code before a sensitive action, then go back to it."""
     user_session = signed_in_session()
-    next_url = safe_next(request.args.get("next"), url_for("home.index"))
+    next_url = safe_next(request.args.get("next"), home_url(user_session.account))
     rt = runtime()
     form = CodeForm()
     outcome = CodeOutcome()
@@ -104,11 +110,11 @@ def step_up() -> Response | str:
 
 
 @bp.post("/verification/nouveau-code")
-@login_required
+@any_login_required
 @limiter.limit("10/minute")
 def step_up_resend() -> Response:
     """A new step-up code (cooldown and hourly cap apply)."""
-    next_url = safe_next(request.args.get("next"), url_for("home.index"))
+    next_url = safe_next(request.args.get("next"), home_url(signed_in_session().account))
     if ResendForm().validate_on_submit():
         _flash_sent(send_code_or_explain(signed_in_session()))
     return redirect(url_for("mfa.step_up", next=next_url))
@@ -186,19 +192,27 @@ def _check_code(form: CodeForm, user_session: UserSession) -> CodeOutcome:
     return CodeOutcome(accepted=True)
 
 
-def _complete_sign_in(user_session: UserSession) -> Response:
+def complete_sign_in(user_session: UserSession, token: str) -> Response:
+    """The session was just authenticated (emailed code or, for a citizen, a security
+    question): record it, hand the browser its new token, and go where the person was going."""
     rt = runtime()
-    token = authenticate_session(db.session, rt, user_session)
-    rt.throttle.record_success(user_session.account.user_code)
-    _record_for(user_session, AuditAction.SIGNIN_COMPLETE, sid=user_session.sid)
+    account = user_session.account
+    rt.throttle.record_success(account.user_code)
+    _record_for(
+        user_session, AuditAction.SIGNIN_COMPLETE, sid=user_session.sid, amr=user_session.amr
+    )
     db.session.commit()
     next_url = session.get("next")
     set_session_token(token, persistent=not user_session.public_computer)
-    if user_session.account.must_change_password:
+    if account.must_change_password:
         if next_url:
             session["next"] = next_url
         return redirect(url_for("accounts.change_password"))
-    return redirect(safe_next(next_url, url_for("home.index")))
+    response = redirect(safe_next(next_url, home_url(account)))
+    if account.is_citizen and not user_session.public_computer:
+        # This browser may show the account's image on the password page from now on.
+        device.remember(response, account.id)
+    return response
 
 
 def _record_for(user_session: UserSession, action: AuditAction, **details: Any) -> None:
@@ -224,13 +238,18 @@ def _code_page(
     resend_url: str,
     cancel_url: str,
 ) -> str:
+    account = user_session.account
     return render_template(
         "mfa/verify.html",
+        citizen=account.is_citizen,
+        offer_question=account.is_citizen
+        and not step_up
+        and not session.get(CODE_ONLY_SESSION_KEY),
         form=form,
         resend_form=ResendForm(),
         error=outcome.error,
         code_void=outcome.code_void,
-        masked_email=mask_email(user_session.account.email),
+        masked_email=mask_email(account.email),
         minutes=runtime().settings.mfa_code_ttl_seconds // 60,
         step_up=step_up,
         resend_url=resend_url,

@@ -23,6 +23,7 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.claims.identity import (
     Identity,
     authorization_details,
+    build_citizen_identity,
     build_identity,
     oidc_claims,
 )
@@ -70,9 +71,13 @@ def narrowed_scope(requested: str, identity: Identity | None) -> str:
 
 def grant_identity(session: DbSession, runtime: Runtime, grant: Grant) -> Identity | None:
     """The identity the grant speaks for today, or None when its basis is gone."""
-    if grant.account_id is None or grant.enterprise_id is None:
+    if grant.account_id is None:
         return None
     account = session.get(Account, grant.account_id)
+    if account is not None and account.is_citizen:
+        return build_citizen_identity(session, runtime, account, grant.ministry_key)
+    if grant.enterprise_id is None:
+        return None
     enterprise = session.get(Enterprise, grant.enterprise_id)
     if account is None or enterprise is None:
         return None

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from idp.accounts.models import Account, UserSession
 from idp.extensions import db
 from idp.oidc import issuance
-from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE
+from idp.oidc.acr import acr_of
 from idp.oidc.client_keys import ClientKeysUnavailableError, fetch_jwks
 from idp.oidc.clients import RegisteredClient
 from idp.oidc.issuance import RevokeReason, TokenSubject
@@ -95,7 +95,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 code_challenge=payload.get("code_challenge"),
                 code_challenge_method=payload.get("code_challenge_method"),
                 auth_time=user_session.authenticated_at,
-                acr=ACR_PASSWORD_AND_EMAILED_CODE,
+                acr=acr_of(user_session.amr),
                 amr=user_session.amr,
                 created_at=now,
                 expires_at=now + timedelta(seconds=runtime.settings.oidc_code_lifetime_seconds),

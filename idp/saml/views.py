@@ -33,11 +33,16 @@ from werkzeug.wrappers import Response
 from idp.accounts.models import UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
-from idp.claims.identity import build_identity, saml_attributes
+from idp.claims.identity import (
+    Identity,
+    build_citizen_identity,
+    build_identity,
+    saml_attributes,
+)
 from idp.enterprises.models import Enterprise
 from idp.extensions import csrf, db, limiter
 from idp.federation import steps
-from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE
+from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, acr_of
 from idp.relying_parties import SamlServiceProvider
 from idp.saml import authn_context
 from idp.saml.messages import (
@@ -244,9 +249,11 @@ def resume(token: str) -> Response | tuple[str, int] | str:
     user_session = current_session()
     if user_session is not None and not user_session.is_authenticated:
         user_session = None
-    if _needs_fresh_sign_in(pending, user_session):
+    if _needs_fresh_sign_in(pending, provider, user_session):
         if pending.is_passive:
             return _finish_with_status(pending, STATUS_NO_PASSIVE)
+        if provider.audience == "citizen":
+            return redirect(url_for("citizens.login", next=request.path, acr="mfa"))
         return redirect(url_for("accounts.login", next=request.path))
     assert user_session is not None  # noqa: S101 (signed in past this point)
     if user_session.account.must_change_password:
@@ -257,8 +264,17 @@ def resume(token: str) -> Response | tuple[str, int] | str:
     return answer
 
 
-def _needs_fresh_sign_in(pending: SamlRequest, user_session: UserSession | None) -> bool:
+def _needs_fresh_sign_in(
+    pending: SamlRequest, provider: SamlServiceProvider, user_session: UserSession | None
+) -> bool:
     if user_session is None or user_session.authenticated_at is None:
+        return True
+    if user_session.account.portal != provider.audience:
+        # Citizens' services take citizen accounts only, enterprise services the others.
+        return True
+    if acr_of(user_session.amr) != ACR_PASSWORD_AND_EMAILED_CODE:
+        # Assertions state the emailed-code context (and RequestedAuthnContext was checked
+        # against it): a sign-in by security question must add the code.
         return True
     # ForceAuthn: a password and a code entered after the request arrived.
     return pending.force_authn and user_session.authenticated_at < pending.received_at
@@ -275,6 +291,8 @@ def _steps(
         service_name=provider.name(page_language()),
         action=request.path,
     )
+    if provider.audience == "citizen":
+        return _citizen_steps(pending, provider, user_session, visit)
     options = steps.enterprise_options(visit)
     if visit.decision == steps.DECISION_DENY or (not options and pending.is_passive):
         steps.record_refusal(visit, provider.entity_id, "declined" if options else "no_rights")
@@ -301,11 +319,45 @@ def _steps(
         if pending.is_passive:
             return _finish_with_status(pending, STATUS_NO_PASSIVE)
         return steps.consent_page(visit, enterprise, shared)
+    return _respond(pending, provider, visit, identity, held.enterprise_id)
+
+
+def _citizen_steps(
+    pending: SamlRequest,
+    provider: SamlServiceProvider,
+    user_session: UserSession,
+    visit: steps.Visit,
+) -> Response | tuple[str, int] | str:
+    """A citizen's service: no enterprise, no rights, only the consent to share who they are."""
+    if visit.decision == steps.DECISION_DENY:
+        steps.record_refusal(visit, provider.entity_id, "declined")
+        return _finish_with_status(pending, STATUS_REQUEST_DENIED)
+    rt = runtime()
+    identity = build_citizen_identity(db.session, rt, user_session.account, provider.ministry)
+    if identity is None:
+        return error_page("request_expired")
+    shared = ["openid", "profile", "email"]
+    if steps.consent_needed(visit, shared):
+        if pending.is_passive:
+            return _finish_with_status(pending, STATUS_NO_PASSIVE)
+        return steps.consent_page(visit, None, shared)
+    return _respond(pending, provider, visit, identity, None)
+
+
+def _respond(
+    pending: SamlRequest,
+    provider: SamlServiceProvider,
+    visit: steps.Visit,
+    identity: Identity,
+    enterprise_id: int | None,
+) -> str:
+    """The signed response for ``identity``, posted to the service provider's ACS."""
+    user_session = visit.user_session
     name_id = _name_id(pending, identity.subject)
     xml = _authn_response(pending, provider, user_session, name_id, saml_attributes(identity))
     _remember_participant(user_session, provider, name_id)
-    pending.completed_at = rt.clock()
-    steps.record_sign_in(visit, held.enterprise_id, protocol="saml")
+    pending.completed_at = runtime().clock()
+    steps.record_sign_in(visit, enterprise_id, protocol="saml")
     return _post_to_service_provider(pending, xml)
 
 

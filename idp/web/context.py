@@ -7,10 +7,11 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from idp.accounts.models import Account, AccountRole, UserSession
+from idp.accounts.models import Account, AccountRole, Portal, UserSession
 from idp.audit.services import ClientInfo
 from idp.runtime import Runtime
 
@@ -69,19 +70,59 @@ def roles_required(*roles: AccountRole) -> Callable[[F], F]:
     return decorate
 
 
-def login_required(view: F) -> F:
-    """Only for a completed sign-in; a forced password change comes before anything else."""
+def home_url(account: Account) -> str:
+    """The home page of the account's own portal."""
+    return url_for("citizens.home" if account.is_citizen else "home.index")
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user_session = current_session()
-        if user_session is None or not user_session.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if user_session.account.must_change_password and request.endpoint not in {
-            "accounts.change_password",
-            "accounts.logout",
-        }:
-            return redirect(url_for("accounts.change_password"))
-        return view(*args, **kwargs)
 
-    return cast(F, wrapped)
+def sign_in_url(portal: Portal, **args: Any) -> str:
+    return url_for("citizens.login" if portal is Portal.CITIZEN else "accounts.login", **args)
+
+
+def _portal_required(portal: Portal | None) -> Callable[[F], F]:
+    """Only for a completed sign-in at ``portal`` (None: either); the other portal's accounts
+    are sent to their own home, never shown this page."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user_session = current_session()
+            if user_session is None or not user_session.is_authenticated:
+                own = portal or (Portal.CITIZEN if request.path.startswith("/citoyens/") else None)
+                return redirect(
+                    sign_in_url(own or Portal.ENTERPRISE, next=request.full_path.rstrip("?"))
+                )
+            account = user_session.account
+            if portal is not None and account.portal != portal:
+                flash(_other_portal_message(account.portal), "info")
+                return redirect(home_url(account))
+            if account.must_change_password and request.endpoint not in {
+                "accounts.change_password",
+                "accounts.logout",
+            }:
+                return redirect(url_for("accounts.change_password"))
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def _other_portal_message(own: Portal) -> str:
+    if own is Portal.CITIZEN:
+        return _(
+            "That page belongs to clicSÉQUR – Entreprises. You are signed in with a citizen "
+            "account: sign out, then sign in with an enterprise account to open it."
+        )
+    return _(
+        "That page belongs to clicSÉQUR – Citoyens. You are signed in with an enterprise "
+        "account: sign out, then sign in with a citizen account to open it."
+    )
+
+
+# Pages of clicSÉQUR – Entreprises; a forced password change comes before anything else.
+login_required = _portal_required(Portal.ENTERPRISE)
+# Pages of clicSÉQUR – Citoyens.
+citizen_login_required = _portal_required(Portal.CITIZEN)
+# Pages both portals share (entering a code for a sensitive action).
+any_login_required = _portal_required(None)

@@ -91,7 +91,8 @@ def init_i18n(app: Flask, babel: Babel) -> None:
 
     @app.context_processor
     def _language_links() -> dict[str, object]:
-
+        if not has_request_context():
+            return {}  # an email rendered by a command (idp lifecycle run): no page around it
         current = page_language()
         other = "en" if current == "fr" else "fr"
         # Without `lang`, which would otherwise win over the new choice when coming back.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from idp.accounts.models import AccountRole
+from idp.accounts.models import AccountRole, Portal
 from idp.extensions import db
 from idp.mailbox.services import unread_count
 
@@ -32,6 +32,15 @@ _ITEMS = (
     ("audit.history", _l("Activity history"), _ESM),
     ("mailbox.index", _l("Messages"), None),
     ("consents.index", _l("Connected services"), None),
+)
+
+
+# The citizen's menu: their home and their account's settings.
+_CITIZEN_ITEMS = (
+    ("citizens.home", _l("Home")),
+    ("citizens.change_password_page", _l("Password")),
+    ("citizens.change_email", _l("Email address")),
+    ("citizens.change_questions", _l("Security questions")),
 )
 
 
@@ -64,15 +73,41 @@ def _section_of(endpoint: str) -> str:
     )
 
 
+def page_portal() -> Portal:
+    """Which portal the page belongs to: its own pages, or the signed-in person's."""
+    if request.blueprint == "citizens":
+        return Portal.CITIZEN
+    user_session = g.get("user_session")
+    if user_session is not None and user_session.account.is_citizen:
+        return Portal.CITIZEN
+    return Portal.ENTERPRISE
+
+
+def _citizen_items() -> list[NavItem]:
+    return [
+        NavItem(url_for(endpoint), str(label), request.endpoint == endpoint)
+        for endpoint, label in _CITIZEN_ITEMS
+    ]
+
+
 def init_navigation(app: Flask) -> None:
     @app.context_processor
     def _navigation() -> dict[str, object]:
+        if not has_request_context():
+            return {}  # an email rendered by a command: no page, no menu
+        portal = page_portal()
+        common = {
+            "portal": str(portal),
+            "home_url": url_for("citizens.home" if portal is Portal.CITIZEN else "home.index"),
+        }
         user_session = g.get("user_session")
         if user_session is None or not user_session.is_authenticated:
-            return {"nav_items": []}
+            return {"nav_items": [], **common}
         account = user_session.account
+        if account.is_citizen:
+            return {"nav_items": _citizen_items(), **common}
         if account.must_change_password:
-            return {"nav_items": []}
+            return {"nav_items": [], **common}
         items = []
         for endpoint, label, roles in _ITEMS:
             if endpoint not in current_app.view_functions:
@@ -82,4 +117,4 @@ def init_navigation(app: Flask) -> None:
             badge = unread_count(db.session, account.id) if endpoint == "mailbox.index" else 0
             current = _section_of(request.endpoint or "") == endpoint
             items.append(NavItem(url_for(endpoint), str(label), current, badge))
-        return {"nav_items": items}
+        return {"nav_items": items, **common}

@@ -100,3 +100,14 @@ def test_normalize_user_code(typed, normalized):
 )
 def test_is_well_formed(code, well_formed):
     assert is_well_formed(code) is well_formed
+
+
+def test_citizen_codes_are_written_digits_first():
+    codes = {generate_user_code(citizen=True) for _ in range(SAMPLE_SIZE)}
+    for code in codes:
+        assert re.fullmatch(r"[2-9]{4}-[A-Z]{4}", code), code
+        assert not LOOK_ALIKES & set(code)
+        assert is_well_formed(code)
+        assert normalize_user_code(code.lower().replace("-", " ")) == code
+    # The two shapes never meet: a citizen code is never an enterprise one.
+    assert not any(re.fullmatch(r"[A-Z]{4}-[0-9]{4}", code) for code in codes)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.demo.mailbox import read_captured, start_capture
-from idp.demo.seed import DEMO_ACCOUNTS, DEMO_ENTERPRISES, DEMO_PASSWORD
+from idp.demo.seed import DEMO_ACCOUNTS, DEMO_CITIZEN, DEMO_ENTERPRISES, DEMO_PASSWORD
 from idp.enterprises.models import Enterprise
 from idp.extensions import db
 from tests.conftest import free_port
@@ -34,8 +34,15 @@ def app_config(
     """The demo profile with its own SMTP capture, or another profile when parametrized."""
     env = getattr(request, "param", "demo")
     if env != "demo":
-        issuer = "https://idp.example" if env == "production" else DEMO_ISSUER
-        yield {**app_config, "env": env, "issuer": issuer}
+        production = env == "production"
+        issuer = "https://idp.example" if production else DEMO_ISSUER
+        registry = "https://verification.example/v1/identity" if production else None
+        yield {
+            **app_config,
+            "env": env,
+            "issuer": issuer,
+            **({"taxpayer_registry": registry} if registry else {}),
+        }
         return
     demo_mail_dir.parent.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -107,14 +114,15 @@ def test_demo_seed_is_idempotent(app):
     assert first.exit_code == 0, first.output
     assert "Demo data ready." in first.output
     after_first = _counts()
-    assert after_first == (len(DEMO_ACCOUNTS), len(DEMO_ENTERPRISES), len(DEMO_ACCOUNTS))
+    accounts = len(DEMO_ACCOUNTS) + 1  # and the demo citizen
+    assert after_first == (accounts, len(DEMO_ENTERPRISES), accounts)
 
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert _counts() == after_first
 
     codes = set(db.session.scalars(select(Account.user_code)))
-    assert codes == {a.user_code for a in DEMO_ACCOUNTS}
+    assert codes == {a.user_code for a in (*DEMO_ACCOUNTS, DEMO_CITIZEN)}
 
 
 def test_demo_esm_signs_in_with_the_demo_password(app, auth, demo_mail_dir):

@@ -1,7 +1,8 @@
-"""Browser tests: the provider and both demo sites as real processes, driven by Chromium.
+"""Browser tests: the provider and the demo sites as real processes, driven by Chromium.
 
-- ``demo``: ``idp demo start``, ``python -m demo_rp.iqea`` and ``python -m demo_rp.amf``,
-  started once for this folder's tests on free loopback ports (``servers.py``), stopped after.
+- ``demo``: ``idp demo start``, ``python -m demo_rp.iqea``, ``python -m demo_rp.amf`` and
+  ``python -m demo_rp.pesticides``, started once for this folder's tests on free loopback ports
+  (``servers.py``), stopped after.
 - ``browser``: Debian's Chromium (``/usr/bin/chromium``, installed by ``python3 dev.py test``)
   driven by Playwright, headless, without background networking.
 - ``contexts``: each test opens its own browser contexts (fresh cookies: one per person); when
@@ -20,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.e2e.servers import ARTIFACTS, DemoServers, start_demo_servers
-from tests.e2e.steps import Mailbox, Person, demo_person
+from tests.e2e.steps import Mailbox, Person, demo_citizen, demo_person
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,6 +35,15 @@ CHROMIUM_ARGS = [
 # Every wait of a step (an element, a text, a navigation), in milliseconds.
 STEP_TIMEOUT_MS = 10_000
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist the journeys run in one worker, in order, against one set of servers
+    (journey 1's user serves journeys 2 to 4)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -174,6 +184,13 @@ def jean_roy() -> Person:
     """Jean Roy, holder of Aciérie's seeded internal proxy (IQEA operator, AMF payments and
     disclosures)."""
     return demo_person("USRA-2346")
+
+
+@pytest.fixture
+def sophie() -> Person:
+    """Sophie Gagnon, the citizen of the demo data (clicSÉQUR – Citoyens), with her four
+    security answers."""
+    return demo_citizen()
 
 
 @pytest.fixture(scope="package")

@@ -1,12 +1,14 @@
-"""The identity provider and both demo ministry sites, as real processes, for the browser tests.
+"""The identity provider and the three demo ministry sites, as real processes, for the browser
+tests.
 
 Started the way ``python -m demo_rp`` starts them (``idp demo start`` with ``config/demo.toml``,
-``python -m demo_rp.iqea``, ``python -m demo_rp.amf``), but isolated from the demo of the
-working copy: each process gets a temporary instance folder, the provider its own signing keys
-and a temporary copy of ``demo_rp/registrations`` (with the AMF metadata written there), and all
-of them free loopback ports instead of 5000-5002 and 8025, so that a demo running beside the
-tests (or another test run) does not matter. ``IDP_*`` environment variables win over the
-settings file; the sites read ``IQEA_*`` and ``AMF_*``.
+``python -m demo_rp.iqea``, ``python -m demo_rp.amf``, ``python -m demo_rp.pesticides``), but
+isolated from the demo of the working copy: each process gets a temporary instance folder, the
+provider its own signing keys and a temporary copy of ``demo_rp/registrations`` (with the AMF
+metadata written there), and all of them free loopback ports instead of 5000-5003 and 8025, so
+that a demo running beside the tests (or another test run) does not matter. ``IDP_*``
+environment variables win over the settings file; the sites read ``IQEA_*``, ``AMF_*`` and
+``PESTICIDES_*``.
 
 Each process runs in its own process group, its output in ``test-artifacts/e2e/<name>.log``.
 """
@@ -34,6 +36,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 # The origins written in demo_rp/registrations/*.toml, replaced by the ports of the test run.
 DEMO_IQEA_ORIGIN = "http://127.0.0.1:5001"
 DEMO_AMF_ORIGIN = "http://127.0.0.1:5002"
+DEMO_PESTICIDES_ORIGIN = "http://127.0.0.1:5003"
 # How long a server may take to answer its first request (migrations and keys on first start).
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
@@ -62,11 +65,12 @@ class Server:
 
 @dataclass
 class DemoServers:
-    """The three sites of the demo, started for one test session."""
+    """The provider and the three ministry sites of the demo, started for one test session."""
 
     idp: str
     iqea: str
     amf: str
+    pesticides: str
     servers: list[Server] = field(default_factory=list)
 
     @property
@@ -87,19 +91,26 @@ class DemoServers:
 
 
 def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServers:
-    """Start the provider, then IQEA and the AMF; return once each answers HTTP."""
+    """Start the provider, then IQEA, the AMF and the pesticide site; return once each answers
+    HTTP."""
     artifacts.mkdir(parents=True, exist_ok=True)
-    idp_port, iqea_port, amf_port, smtp_port = (free_port() for _ in range(4))
+    idp_port, iqea_port, amf_port, pesticides_port, smtp_port = (free_port() for _ in range(5))
     demo = DemoServers(
         idp=f"http://127.0.0.1:{idp_port}",
         iqea=f"http://127.0.0.1:{iqea_port}",
         amf=f"http://127.0.0.1:{amf_port}",
+        pesticides=f"http://127.0.0.1:{pesticides_port}",
     )
     registrations = workdir / "registrations"
     registrations.mkdir()
     for toml in REGISTRATIONS.glob("*.toml"):
         text = toml.read_text("utf-8")
-        text = text.replace(DEMO_IQEA_ORIGIN, demo.iqea).replace(DEMO_AMF_ORIGIN, demo.amf)
+        for demo_origin, origin in (
+            (DEMO_IQEA_ORIGIN, demo.iqea),
+            (DEMO_AMF_ORIGIN, demo.amf),
+            (DEMO_PESTICIDES_ORIGIN, demo.pesticides),
+        ):
+            text = text.replace(demo_origin, origin)
         (registrations / toml.name).write_text(text, "utf-8")
     amf_instance = workdir / "amf"
     write_metadata(registrations / "amf-metadata.xml", base_url=demo.amf, instance_dir=amf_instance)
@@ -115,7 +126,7 @@ def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServer
     }
     # Settings of the outer environment must not leak into the demo processes.
     for key in list(base_env):
-        if key.startswith(("IDP_TEST_", "IQEA_", "AMF_")):
+        if key.startswith(("IDP_TEST_", "IQEA_", "AMF_", "PESTICIDES_")):
             del base_env[key]
     idp_env = {
         **base_env,
@@ -137,6 +148,9 @@ def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServer
         "AMF_BASE_URL": demo.amf,
         "AMF_IDP_METADATA_URL": f"{demo.idp}/saml/metadata",
         "AMF_INSTANCE_DIR": str(amf_instance),
+        "PESTICIDES_IDP_ISSUER": demo.idp,
+        "PESTICIDES_BASE_URL": demo.pesticides,
+        "PESTICIDES_INSTANCE_DIR": str(workdir / "pesticides"),
     }
     try:
         provider = _spawn(
@@ -149,7 +163,11 @@ def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServer
         )
         demo.servers.append(provider)
         _wait_until_ready(provider)
-        for name, url in (("iqea", demo.iqea), ("amf", demo.amf)):
+        for name, url in (
+            ("iqea", demo.iqea),
+            ("amf", demo.amf),
+            ("pesticides", demo.pesticides),
+        ):
             server = _spawn(
                 name, [python, "-m", f"demo_rp.{name}"], site_env, url, f"{url}/", artifacts
             )

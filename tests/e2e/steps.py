@@ -1,4 +1,4 @@
-"""What a person does in the browser, step by step, on the provider's pages and the two sites.
+"""What a person does in the browser, step by step, on the provider's pages and the ministry sites.
 
 Locators are the pages' roles, labels and visible French text (the default language of the
 three sites), so a step reads like the page a person sees. Waits are Playwright's own: an
@@ -8,14 +8,22 @@ action waits for its element, ``expect`` for the text of the page that follows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from idp.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from idp.citizens import catalogue
+from idp.demo.seed import DEMO_ACCOUNTS, DEMO_CITIZEN, DEMO_CITIZEN_ANSWERS, DEMO_PASSWORD
 
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_TAXPAYERS = ROOT / "config" / "demo-taxpayers.toml"
 CODE = re.compile(r"\b(\d{6})\b")
+CITIZEN_USER_CODE = re.compile(r"^\d{4}-[A-Z]{4}$")
+CONFIRMATION_NUMBER = re.compile(r"^PC-\d{4}-\d{6}$")
 # Reloads of the demo mailbox while waiting for a code newer than the last one used.
 MAILBOX_RELOADS = 20
 IQEA_OPERATOR_LABEL = "Identification de l'exploitant"
@@ -34,11 +42,49 @@ class Person:
     temporary: bool = False
     # The proxy the electronic services manager made for this person (its page).
     proxy_url: str | None = None
+    # A citizen's answers to their four security questions, by question key.
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 def demo_person(user_code: str) -> Person:
     account = next(a for a in DEMO_ACCOUNTS if a.user_code == user_code)
     return Person(account.user_code, account.display_name, account.email)
+
+
+def demo_citizen() -> Person:
+    """Sophie Gagnon, the citizen of the demo data, with her security answers."""
+    return Person(
+        DEMO_CITIZEN.user_code,
+        DEMO_CITIZEN.display_name,
+        DEMO_CITIZEN.email,
+        answers=dict(DEMO_CITIZEN_ANSWERS),
+    )
+
+
+@dataclass(frozen=True)
+class Taxpayer:
+    """One of the fictional taxpayers of ``config/demo-taxpayers.toml`` (the demo's stand-in
+    for Revenu Québec), with the email address they give when creating their account."""
+
+    sin: str
+    access_code: str
+    notice_number: str
+    given_name: str
+    family_name: str
+    email: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+def demo_taxpayer(given_name: str, family_name: str, email: str) -> Taxpayer:
+    with DEMO_TAXPAYERS.open("rb") as file:
+        rows = tomllib.load(file)["taxpayers"]
+    row = next(r for r in rows if (r["given_name"], r["family_name"]) == (given_name, family_name))
+    return Taxpayer(
+        row["sin"], row["access_code"], row["notice_number"], given_name, family_name, email
+    )
 
 
 # -- the demo mailbox --------------------------------------------------------------------------
@@ -53,23 +99,55 @@ class Mailbox:
         self._used: dict[str, str] = {}
 
     def code_for(self, context: BrowserContext, email: str) -> str:
+        code = self._newest(context, email, CODE, lambda found: found != self._used.get(email))
+        self._used[email] = code
+        return code
+
+    def link_for(self, context: BrowserContext, email: str, path: str) -> str:
+        """The address in the newest email to ``email`` whose path starts with ``path``."""
+        pattern = re.compile(rf"(https?://\S+?{re.escape(path)}\S*)")
+        return self._newest(context, email, pattern, lambda _found: True)
+
+    def count_to(self, context: BrowserContext, email: str) -> int:
+        """How many emails the mailbox shows for ``email``."""
         tab = context.new_page()
         try:
             tab.goto(self.url)
-            expect(
-                tab.get_by_role("heading", name="Boîte de courriel de démonstration")
-            ).to_be_visible()
+            self._expect_heading(tab)
+            return tab.locator("li.mail").filter(has_text=email).count()
+        finally:
+            tab.close()
+
+    def _newest(
+        self,
+        context: BrowserContext,
+        email: str,
+        pattern: re.Pattern[str],
+        wanted: Callable[[str], bool],
+    ) -> str:
+        """Group 1 of ``pattern`` in the newest email to ``email``, once ``wanted`` by the
+        caller; the page is reloaded until it is there."""
+        tab = context.new_page()
+        try:
+            tab.goto(self.url)
+            self._expect_heading(tab)
             for _ in range(MAILBOX_RELOADS):
                 newest = tab.locator("li.mail").filter(has_text=email).first
                 if newest.count():
-                    found = CODE.search(newest.locator(".mail-body").inner_text())
-                    if found and found.group(1) != self._used.get(email):
-                        self._used[email] = found.group(1)
+                    found = pattern.search(newest.locator(".mail-body").inner_text())
+                    if found and wanted(found.group(1)):
                         return found.group(1)
                 tab.reload()
-            raise AssertionError(f"no new code for {email} in the demo mailbox {self.url}")
+            raise AssertionError(
+                f"nothing new matching {pattern.pattern} for {email} in the demo mailbox {self.url}"
+            )
         finally:
             tab.close()
+
+    @staticmethod
+    def _expect_heading(tab: Page) -> None:
+        heading = tab.get_by_role("heading", name="Boîte de courriel de démonstration")
+        expect(heading).to_be_visible()
 
 
 # -- signing in at the provider ----------------------------------------------------------------
@@ -270,3 +348,171 @@ def amf_dashboard(page: Page) -> Locator:
 def labelled_value(page: Page, term: str) -> Locator:
     """The ``dd`` of a description list, by the text of its ``dt``."""
     return page.locator(f'xpath=//dt[normalize-space()="{term}"]/following-sibling::dd[1]')
+
+
+# -- clicSÉQUR – Citoyens: creating an account -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitizenChoices:
+    """What a person chooses while creating a citizen account."""
+
+    image: str  # the image's label (« Un phare »)
+    phrase: str
+    # (question as listed, answer): four different questions.
+    questions: tuple[tuple[str, str], ...]
+    password: str
+
+
+def expect_citizen_sign_in_page(page: Page) -> None:
+    expect(page.get_by_role("heading", name="Connexion à clicSÉQUR – Citoyens")).to_be_visible()
+
+
+def create_citizen_account(page: Page, taxpayer: Taxpayer, choices: CitizenChoices) -> None:
+    """From the citizen sign-in page: « Créer un compte », then the four steps, up to the page
+    saying the activation link was emailed."""
+    expect_citizen_sign_in_page(page)
+    page.get_by_role("link", name="Créer un compte").click()
+    expect(page.get_by_role("heading", name="Créer un compte clicSÉQUR – Citoyens")).to_be_visible()
+    page.get_by_role("link", name="Commencer").click()
+
+    expect(page.get_by_text("Étape 1 sur 4")).to_be_visible()
+    expect(page.get_by_role("heading", name="Votre identité")).to_be_visible()
+    page.get_by_label("Numéro d'assurance sociale").fill(taxpayer.sin)
+    page.get_by_label("Code d'accès de Revenu Québec").fill(taxpayer.access_code)
+    page.get_by_label("Numéro de votre dernier avis de cotisation").fill(taxpayer.notice_number)
+    page.get_by_label("Prénom").fill(taxpayer.given_name)
+    page.get_by_label("Nom de famille").fill(taxpayer.family_name)
+    page.get_by_label("Adresse courriel").fill(taxpayer.email)
+    page.get_by_role("button", name="Continuer").click()
+
+    expect(page.get_by_text("Étape 2 sur 4")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Votre image et votre phrase personnelle")
+    ).to_be_visible()
+    page.get_by_label(choices.image, exact=True).check()
+    page.get_by_label("Votre phrase personnelle").fill(choices.phrase)
+    page.get_by_role("button", name="Continuer").click()
+
+    expect(page.get_by_text("Étape 3 sur 4")).to_be_visible()
+    expect(page.get_by_role("heading", name="Quatre questions de sécurité")).to_be_visible()
+    for number, (question, answer) in enumerate(choices.questions, start=1):
+        # Each question is a group « Question N » holding its question and its answer.
+        group = page.get_by_role("group", name=f"Question {number}", exact=True)
+        group.get_by_role("combobox", name="Question posée").select_option(label=question)
+        group.get_by_role("textbox", name="Sa réponse").fill(answer)
+    page.get_by_role("button", name="Continuer").click()
+
+    expect(page.get_by_text("Étape 4 sur 4")).to_be_visible()
+    expect(page.get_by_role("heading", name="Choisissez votre mot de passe")).to_be_visible()
+    page.get_by_label("Nouveau mot de passe", exact=True).fill(choices.password)
+    page.get_by_label("Confirmez le mot de passe").fill(choices.password)
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.get_by_role("heading", name="Consultez vos courriels")).to_be_visible()
+
+
+def activate_citizen_account(page: Page, mailbox: Mailbox, taxpayer: Taxpayer) -> str:
+    """Open the activation link of the demo mailbox, press « Activer mon compte »: the user
+    code shown."""
+    link = mailbox.link_for(page.context, taxpayer.email, "/citoyens/inscription/confirmer/")
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Activez votre compte")).to_be_visible()
+    page.get_by_role("button", name="Activer mon compte").click()
+    expect(page.get_by_role("heading", name="Votre compte est actif")).to_be_visible()
+    shown = page.get_by_role("main").get_by_text(CITIZEN_USER_CODE)
+    expect(shown).to_have_count(1)
+    return shown.inner_text().strip()
+
+
+# -- clicSÉQUR – Citoyens: signing in ----------------------------------------------------------
+
+
+def citizen_enter_password(page: Page, person: Person) -> None:
+    """Steps 1 and 2 of 3: the user code, then the password."""
+    expect_citizen_sign_in_page(page)
+    page.get_by_label("Code d'utilisateur").fill(person.user_code)
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Inscrivez votre mot de passe")).to_be_visible()
+    page.get_by_label("Mot de passe", exact=True).fill(person.password)
+    page.get_by_role("button", name="Continuer").click()
+
+
+def anti_phishing(page: Page) -> Locator:
+    """The image and personal phrase above the password field (a browser signed in before)."""
+    return page.get_by_role("region", name="Votre image et votre phrase personnelle")
+
+
+def answer_security_question(page: Page, person: Person) -> str:
+    """Instead of the emailed code, « Répondre à une question de sécurité »: read the question
+    asked, answer it. Returns the question's key."""
+    expect(page.get_by_label("Code de vérification")).to_be_visible()
+    page.get_by_role("link", name="Répondre à une question de sécurité").click()
+    expect(
+        page.get_by_role("heading", name="Répondez à votre question de sécurité")
+    ).to_be_visible()
+    main = page.get_by_role("main")
+    asked = [q.key for q in catalogue.QUESTIONS if main.get_by_text(q.fr, exact=True).count()]
+    assert len(asked) == 1, f"one question expected on {page.url}, found {asked}"
+    page.get_by_label("Votre réponse").fill(person.answers[asked[0]])
+    page.get_by_role("button", name="Confirmer").click()
+    expect(
+        page.get_by_role("heading", name="Répondez à votre question de sécurité")
+    ).not_to_be_visible()
+    return asked[0]
+
+
+# -- the pesticide certificate site ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PesticideApplication:
+    """What a citizen types in the form (the category by its label)."""
+
+    category: str
+    street_address: str
+    municipality: str
+    postal_code: str
+    telephone: str
+    birth_date: str
+    attestation_number: str
+
+
+def pesticides_access(page: Page, pesticides: str) -> None:
+    """The site's home page: « Accéder au service » (sent on to the provider)."""
+    page.goto(f"{pesticides}/")
+    access = page.get_by_role("region", name="Accéder au service")
+    access.get_by_role("link", name="Accéder au service").click()
+
+
+def pesticides_applications(page: Page, person: Person) -> Locator:
+    """« Mes demandes », greeting the person signed in."""
+    return page.get_by_role("main").get_by_text(f"Bonjour, {person.name}.")
+
+
+def pesticides_menu(page: Page, name: str) -> Locator:
+    return page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=name)
+
+
+def fill_pesticide_application(page: Page, application: PesticideApplication) -> None:
+    """« Faire une nouvelle demande », the form, « Continuer »: up to the review page."""
+    page.get_by_role("link", name="Faire une nouvelle demande").click()
+    expect(page.get_by_role("heading", name="Nouvelle demande de certificat")).to_be_visible()
+    page.get_by_label(application.category, exact=True).check()
+    page.get_by_label("Numéro et rue").fill(application.street_address)
+    page.get_by_label("Municipalité").fill(application.municipality)
+    page.get_by_label("Code postal").fill(application.postal_code)
+    page.get_by_label("Numéro de téléphone").fill(application.telephone)
+    page.get_by_label("Date de naissance").fill(application.birth_date)
+    page.get_by_label("Numéro d'attestation").fill(application.attestation_number)
+    page.get_by_label("Je déclare que les renseignements fournis sont exacts").check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("heading", name="Vérifiez votre demande")).to_be_visible()
+
+
+def submit_reviewed_application(page: Page) -> str:
+    """« Soumettre » on the review page: the confirmation number shown."""
+    page.get_by_role("button", name="Soumettre").click()
+    expect(page.get_by_role("heading", name="Demande soumise")).to_be_visible()
+    number = page.get_by_role("status").get_by_text(CONFIRMATION_NUMBER)
+    expect(number).to_have_count(1)
+    return number.inner_text().strip()

@@ -31,13 +31,14 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from idp.accounts.models import UserSession
-from idp.claims.identity import build_identity
+from idp.claims.identity import Identity, build_citizen_identity, build_identity
 from idp.claims.subjects import pairwise_subject
 from idp.config import SUPPORTED_LOCALES
 from idp.enterprises.models import Enterprise
 from idp.extensions import csrf, db, limiter
 from idp.federation import steps
 from idp.oidc import issuance
+from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, acr_of
 from idp.oidc.server import AuthorizedUser, provider_server
 from idp.oidc.views.common import AUTHORIZE_PATH, bp
 from idp.proxies.rights import EffectiveRights
@@ -104,6 +105,8 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
         session["next"] = request.full_path
         return redirect(url_for("accounts.change_password"))
     visit = _visit(context, user_session)
+    if context.client.audience == "citizen":
+        return _citizen_consent_or_code(context, visit)
     options = steps.enterprise_options(visit)
     if visit.decision == steps.DECISION_DENY:
         return _deny(context, reason="declined" if options else "no_rights")
@@ -154,12 +157,25 @@ def _needs_fresh_sign_in(context: AuthorizationContext) -> bool:
     user_session = context.user_session
     if user_session is None or user_session.authenticated_at is None:
         return True
+    if user_session.account.portal != context.client.audience:
+        # Citizens' services take citizen accounts only, enterprise services the others.
+        return True
+    if _needs_emailed_code(context) and acr_of(user_session.amr) != ACR_PASSWORD_AND_EMAILED_CODE:
+        return True
     if "login" in context.prompts and not request.form:
         return True
     if max_age is not None and runtime().clock() - user_session.authenticated_at > max_age:
         return True
     hint = request.values.get("id_token_hint")
     return hint is not None and not _hint_names_current_person(context, hint)
+
+
+def _needs_emailed_code(context: AuthorizationContext) -> bool:
+    """The client's registration or its ``acr_values`` ask for the emailed code."""
+    asked = request.values.get("acr_values", "").split()
+    return context.client.minimum_acr == ACR_PASSWORD_AND_EMAILED_CODE or asked == [
+        ACR_PASSWORD_AND_EMAILED_CODE
+    ]
 
 
 def _hint_names_current_person(context: AuthorizationContext, hint: str) -> bool:
@@ -199,6 +215,10 @@ def _send_to_sign_in(context: AuthorizationContext) -> Response:
         login_args["login_hint"] = hint[:32]
     if g.get("requested_locale"):
         login_args["lang"] = g.requested_locale
+    if context.client.audience == "citizen":
+        if _needs_emailed_code(context):
+            login_args["acr"] = "mfa"
+        return redirect(url_for("citizens.login", **login_args))
     return redirect(url_for("accounts.login", **login_args))
 
 
@@ -215,19 +235,44 @@ def _consent_or_code(
     identity = build_identity(
         db.session, rt, account, enterprise, context.client.ministry, rt.today()
     )
+    return _code_after_consent(context, visit, enterprise, identity)
+
+
+def _citizen_consent_or_code(
+    context: AuthorizationContext, visit: steps.Visit
+) -> Response | tuple[str, int] | str:
+    """A citizen's service: no enterprise to choose, no right to hold, only the consent."""
+    if visit.decision == steps.DECISION_DENY:
+        return _deny(context, reason="declined")
+    rt = runtime()
+    identity = build_citizen_identity(
+        db.session, rt, visit.user_session.account, context.client.ministry
+    )
+    if identity is None:
+        raise LoginRequiredError()
+    return _code_after_consent(context, visit, None, identity)
+
+
+def _code_after_consent(
+    context: AuthorizationContext,
+    visit: steps.Visit,
+    enterprise: Enterprise | None,
+    identity: Identity | None,
+) -> Response | tuple[str, int] | str:
     scope = issuance.narrowed_scope(context.grant.request.scope or "", identity)
     if steps.consent_needed(visit, scope.split(), ask_again="consent" in context.prompts):
         if "none" in context.prompts:
             raise ConsentRequiredError()
         return steps.consent_page(visit, enterprise, scope.split())
+    enterprise_id = enterprise.id if enterprise is not None else None
     user = AuthorizedUser(
         user_session=visit.user_session,
-        enterprise_id=held.enterprise_id,
+        enterprise_id=enterprise_id,
         ministry_key=context.client.ministry,
         scope=scope,
     )
     response = provider_server().create_authorization_response(grant_user=user, grant=context.grant)
-    steps.record_sign_in(visit, held.enterprise_id, scope=scope)
+    steps.record_sign_in(visit, enterprise_id, scope=scope)
     db.session.commit()
     return _with_issuer(response)
 

@@ -7,6 +7,11 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.wrappers import Response
 
+from demo_rp.common.site import setting
+
+# The site's style sheets and images, and the shared ones (demo_rp/common/static): cacheable.
+STATIC_ENDPOINTS = frozenset({"static", "demo_common.static"})
+
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)
@@ -14,8 +19,8 @@ def _origin(url: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    provider = _origin(app.config["IQEA_IDP_ISSUER"])
-    https = app.config["IQEA_BASE_URL"].startswith("https://")
+    provider = _origin(setting("IDP_ISSUER", app))
+    https = setting("BASE_URL", app).startswith("https://")
     # The sign-out form is answered by a redirect to the provider: form-action allows it.
     policy = (
         "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -33,7 +38,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint != "static" and "Cache-Control" not in headers:
+        if request.endpoint not in STATIC_ENDPOINTS and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response

@@ -22,7 +22,6 @@ from flask import (
     g,
     jsonify,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -30,11 +29,12 @@ from flask import (
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
-from demo_rp.iqea import oidc
-from demo_rp.iqea.extensions import csrf, services
-from demo_rp.iqea.i18n import language
-from demo_rp.iqea.identity import person_from
-from demo_rp.iqea.sessions import ServerSession
+from demo_rp.common import oidc
+from demo_rp.common.errors import error_page
+from demo_rp.common.i18n import language
+from demo_rp.common.services import csrf, services
+from demo_rp.common.sessions import ServerSession
+from demo_rp.common.site import ClaimsRefusedError, profile
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +49,13 @@ def _current() -> ServerSession:
     """The session object itself (not Flask's proxy): its cookie value, regenerate, end."""
     current = session._get_current_object()  # type: ignore[attr-defined]
     if not isinstance(current, ServerSession):
-        raise TypeError("the IQEA session interface is not installed")
+        raise TypeError("the server-side session interface is not installed")
     return current
 
 
 def _lock_for(token: str | None) -> threading.Lock:
     digest = hashlib.sha256((token or "").encode()).digest()
     return _REFRESH_LOCKS[digest[0] % len(_REFRESH_LOCKS)]
-
-
-def error_page(title: str, message: str, status: int, **extra: Any) -> tuple[str, int]:
-    return render_template(
-        "error.html", title=title, message=message, status=status, **extra
-    ), status
 
 
 # -- every request: who is signed in, with fresh tokens ---------------------------------------
@@ -76,14 +70,14 @@ def load_person() -> Response | tuple[str, int] | None:
         try:
             auth = _renew(auth)
         except oidc.SessionOverError as ended:
-            logger.info("IQEA session ended: %s", ended)
+            logger.info("site session ended: %s", ended)
             _current().end()
             flash("flash_session_ended", "warning")
             return redirect(url_for("site.home"))
         except oidc.ProviderError as failure:
             logger.warning("clicSÉQUR unreachable while renewing tokens: %s", failure)
             return error_page("provider_unavailable_title", "provider_unavailable_text", 503)
-    g.person = person_from(auth)
+    g.person = profile().person_from(auth)
     return None
 
 
@@ -132,6 +126,9 @@ def callback() -> Any:
     except oidc.ProviderError as failure:
         logger.warning("sign-in: clicSÉQUR unreachable: %s", failure)
         return error_page("provider_unavailable_title", "provider_unavailable_text", 503)
+    except ClaimsRefusedError as refused:
+        logger.warning("sign-in refused by the site: %s", refused)
+        return error_page(refused.title, refused.message, 403)
     except (OAuthError, JoseError, oidc.SessionOverError, KeyError, ValueError) as failure:
         logger.warning("sign-in refused: %s: %s", type(failure).__name__, failure)
         return error_page("sign_in_failed_title", "sign_in_failed_text", 400, retry_sign_in=True)

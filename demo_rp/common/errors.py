@@ -6,9 +6,13 @@ testing, where it propagates).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+ERROR_TEMPLATE = "common/error.html"
 
 _PAGES = {
     400: ("bad_request_title", "bad_request_text"),
@@ -17,15 +21,20 @@ _PAGES = {
 }
 
 
+def error_page(title: str, message: str, status: int, **extra: Any) -> tuple[str, int]:
+    """The error page: ``title`` and ``message`` are text keys."""
+    return render_template(
+        ERROR_TEMPLATE, title=title, message=message, status=status, **extra
+    ), status
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[str, int]:
-        return render_template(
-            "error.html", title="csrf_title", message="csrf_text", status=400
-        ), 400
+        return error_page("csrf_title", "csrf_text", 400)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
         status = error.code or 500
         title, message = _PAGES.get(status, ("server_error_title", "server_error_text"))
-        return render_template("error.html", title=title, message=message, status=status), status
+        return error_page(title, message, status)

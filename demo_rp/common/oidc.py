@@ -3,8 +3,10 @@
 Code flow with PKCE S256, ``state`` and ``nonce`` (authlib makes and checks them), ``iss`` of the
 authorization response compared with the discovered issuer (RFC 9207), the ID token verified
 against the provider's JWKS (signature, ``iss``, ``aud``, ``exp``, ``iat``, ``nonce``,
-``at_hash``, ``sid``). Access tokens are renewed with the refresh token (rotated at every use)
-and the claims read again from UserInfo, so that rights gained or lost show at once.
+``at_hash``, ``sid``; its ``alg`` the registered one when the profile names it), then its claims
+shown to the site's own check (``SiteProfile.check_claims``). Access tokens are renewed with the
+refresh token (rotated at every use) and the claims read again from UserInfo, so that rights
+gained or lost show at once.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
 from flask import Flask, current_app
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-from demo_rp.iqea.config import SCOPES
+from demo_rp.common.keys import ClientKey
+from demo_rp.common.site import ClaimsRefusedError, profile, setting
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +46,13 @@ SESSION_OVER_ERRORS = frozenset({"invalid_grant", "invalid_token", "unauthorized
 
 
 class ShortLivedPrivateKeyJWT(PrivateKeyJWT):
-    """authlib's ``private_key_jwt`` with a one-minute assertion carrying the key's ``kid``."""
+    """authlib's ``private_key_jwt`` with a one-minute assertion carrying the key's ``kid``.
+
+    ``alg`` is the key's (RS256 or ES256).
+    """
 
     def sign(self, auth: Any, token_endpoint: str) -> str:
-        key: RSAKey = auth.client_secret
+        key: ClientKey = auth.client_secret
         return str(
             private_key_jwt_sign(
                 key,
@@ -71,20 +77,24 @@ class LogoutTokenError(ValueError):
     """A logout token that must not be acted upon."""
 
 
-def register_client(app: Flask, client_key: RSAKey) -> FlaskOAuth2App:
+class IdTokenError(ValueError):
+    """An ID token that authlib accepted but this site does not (another algorithm)."""
+
+
+def register_client(app: Flask, client_key: ClientKey) -> FlaskOAuth2App:
     oauth = OAuth(app)
-    issuer = app.config["IQEA_IDP_ISSUER"]
+    issuer = setting("IDP_ISSUER", app)
     client = oauth.register(
         name=PROVIDER,
-        client_id=app.config["IQEA_CLIENT_ID"],
+        client_id=setting("CLIENT_ID", app),
         client_secret=client_key,
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         # No scope here: authlib would send it again with every refresh, and the provider
         # refuses a scope wider than what it granted (fewer rights than asked, RFC 6749 6).
         client_kwargs={
             "code_challenge_method": "S256",
-            "token_endpoint_auth_method": ShortLivedPrivateKeyJWT(),
-            "default_timeout": app.config["IQEA_HTTP_TIMEOUT_SECONDS"],
+            "token_endpoint_auth_method": ShortLivedPrivateKeyJWT(alg=client_key.alg),
+            "default_timeout": setting("HTTP_TIMEOUT_SECONDS", app),
         },
     )
     return client
@@ -101,25 +111,25 @@ def metadata() -> dict[str, Any]:
         loaded: dict[str, Any] = client().load_server_metadata()
     except requests.RequestException as error:
         raise ProviderError(f"discovery: {type(error).__name__}") from error
-    if loaded.get("issuer") != current_app.config["IQEA_IDP_ISSUER"]:
+    if loaded.get("issuer") != setting("IDP_ISSUER"):
         raise ProviderError("the discovery document names another issuer")
     return loaded
 
 
 def _now() -> int:
-    return int(current_app.config["IQEA_CLOCK"]().timestamp())
+    return int(setting("CLOCK")().timestamp())
 
 
 def _leeway() -> int:
-    return int(current_app.config["IQEA_CLOCK_LEEWAY_SECONDS"])
+    return int(setting("CLOCK_LEEWAY_SECONDS"))
 
 
 def redirect_uri() -> str:
-    return f"{current_app.config['IQEA_BASE_URL']}/auth/callback"
+    return f"{setting('BASE_URL')}/auth/callback"
 
 
 def post_logout_redirect_uri() -> str:
-    return f"{current_app.config['IQEA_BASE_URL']}/"
+    return f"{setting('BASE_URL')}/"
 
 
 def authorization_redirect(language: str) -> Any:
@@ -127,7 +137,7 @@ def authorization_redirect(language: str) -> Any:
     metadata()
     return client().authorize_redirect(
         redirect_uri(),
-        scope=" ".join(SCOPES),
+        scope=" ".join(profile().scopes),
         ui_locales="en-CA" if language == "en" else "fr-CA",
     )
 
@@ -137,8 +147,8 @@ def authorization_redirect(language: str) -> Any:
 
 def id_token_claims_options() -> dict[str, Any]:
     return {
-        "iss": {"essential": True, "value": current_app.config["IQEA_IDP_ISSUER"]},
-        "aud": {"essential": True, "value": current_app.config["IQEA_CLIENT_ID"]},
+        "iss": {"essential": True, "value": setting("IDP_ISSUER")},
+        "aud": {"essential": True, "value": setting("CLIENT_ID")},
         "sub": {"essential": True},
         "exp": {"essential": True},
         "iat": {"essential": True},
@@ -150,7 +160,8 @@ def id_token_claims_options() -> dict[str, Any]:
 def complete_sign_in(callback_issuer: str | None) -> dict[str, Any]:
     """Exchange the code and verify everything; the ``auth`` part of the new site session.
 
-    Raises :class:`OAuthError` (refused, state mismatch), :class:`JoseError` (ID token) or
+    Raises :class:`OAuthError` (refused, state mismatch), :class:`JoseError` or
+    :class:`IdTokenError` (ID token), :class:`ClaimsRefusedError` (claims the site refuses) or
     :class:`ProviderError`.
     """
     issuer = metadata()["issuer"]
@@ -162,8 +173,11 @@ def complete_sign_in(callback_issuer: str | None) -> dict[str, Any]:
         )
     except requests.RequestException as error:
         raise ProviderError(f"token: {type(error).__name__}") from error
+    _check_algorithm(token["id_token"])
     id_claims = dict(token["userinfo"])  # authlib's name for the verified ID token claims
+    _check_claims(id_claims)
     userinfo = fetch_userinfo(token["access_token"], id_claims["sub"])
+    _check_claims(userinfo)
     now = _now()
     return {
         "sub": id_claims["sub"],
@@ -180,6 +194,20 @@ def complete_sign_in(callback_issuer: str | None) -> dict[str, Any]:
         "signed_in_at": now,
         "refreshed_at": None,
     }
+
+
+def _check_algorithm(id_token: str) -> None:
+    """The ID token is signed with the registered algorithm (``id_token_signed_response_alg``)."""
+    expected = profile().id_token_alg
+    alg = _header(id_token).get("alg") if id_token.count(".") == 2 else None
+    if expected is not None and alg != expected:
+        raise IdTokenError(f"ID token signed with {alg}, registered {expected}")
+
+
+def _check_claims(claims: dict[str, Any]) -> None:
+    check = profile().check_claims
+    if check is not None:
+        check(claims)
 
 
 def fetch_userinfo(access_token: str, subject: str) -> dict[str, Any]:
@@ -208,7 +236,7 @@ def fetch_userinfo(access_token: str, subject: str) -> dict[str, Any]:
 
 
 def needs_refresh(auth: dict[str, Any]) -> bool:
-    margin = int(current_app.config["IQEA_REFRESH_MARGIN_SECONDS"])
+    margin = int(setting("REFRESH_MARGIN_SECONDS"))
     return _now() >= int(auth.get("expires_at", 0)) - margin
 
 
@@ -231,7 +259,15 @@ def refresh(auth: dict[str, Any]) -> dict[str, Any]:
     except requests.RequestException as error:
         raise ProviderError(f"refresh: {type(error).__name__}") from error
     userinfo = fetch_userinfo(token["access_token"], auth["sub"])
+    try:
+        _check_claims(userinfo)
+    except ClaimsRefusedError as refused:
+        raise SessionOverError(f"userinfo refused: {refused}") from refused
     now = _now()
+    claims = {**auth["id_token_claims"], **userinfo}
+    for name, default in profile().renewed_claim_defaults.items():
+        if name not in userinfo:
+            claims[name] = default
     renewed = dict(auth)
     renewed.update(
         {
@@ -242,12 +278,10 @@ def refresh(auth: dict[str, Any]) -> dict[str, Any]:
             "authorization_details": token.get("authorization_details", []),
             "userinfo": userinfo,
             # Rights, enterprise and names as the provider knows them now.
-            "claims": {**auth["id_token_claims"], **userinfo},
+            "claims": claims,
             "refreshed_at": now,
         }
     )
-    if "rights" not in userinfo:
-        renewed["claims"]["rights"] = []
     return renewed
 
 
@@ -285,8 +319,8 @@ def verify_logout_token(raw: str) -> dict[str, Any]:
     registry = JWTClaimsRegistry(
         now=now,
         leeway=_leeway(),
-        iss={"essential": True, "value": current_app.config["IQEA_IDP_ISSUER"]},
-        aud={"essential": True, "value": current_app.config["IQEA_CLIENT_ID"]},
+        iss={"essential": True, "value": setting("IDP_ISSUER")},
+        aud={"essential": True, "value": setting("CLIENT_ID")},
         iat={"essential": True},
         jti={"essential": True},
         sid={"essential": True},
@@ -296,7 +330,7 @@ def verify_logout_token(raw: str) -> dict[str, Any]:
         registry.validate(claims)
     except JoseError as error:
         raise LogoutTokenError(f"claims: {error.error}: {error.description}") from error
-    max_age = int(current_app.config["IQEA_LOGOUT_TOKEN_MAX_AGE_SECONDS"])
+    max_age = int(setting("LOGOUT_TOKEN_MAX_AGE_SECONDS"))
     if not isinstance(claims["iat"], int) or claims["iat"] < now - max_age:
         raise LogoutTokenError("iat is too old")
     events = claims["events"]

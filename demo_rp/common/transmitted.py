@@ -23,8 +23,8 @@ import requests
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
-from demo_rp.iqea import oidc
-from demo_rp.iqea.i18n import TEXTS
+from demo_rp.common import oidc
+from demo_rp.common.i18n import texts
 from idp.inspect import (
     Item,
     Problem,
@@ -204,7 +204,7 @@ class JsonSection:
 
 def _text(key: str) -> Text:
     """One of the site's texts as an ``idp.inspect`` Text (French, English)."""
-    french, english = TEXTS[key]
+    french, english = texts()[key]
     return Text(french, english)
 
 
@@ -228,15 +228,17 @@ def sections(
     except KeysUnavailableError:
         keystore, keys_available = provider_keystore({}, now), False
     userinfo = auth.get("userinfo")
-    token_response = {
-        "scope": auth.get("scope"),
-        "authorization_details": auth.get("authorization_details"),
-        "expires_at": auth.get("expires_at"),
-    }
-    response_items = (
-        explain_claim("scope", token_response["scope"]),
-        explain_claim("authorization_details", token_response["authorization_details"]),
-        Item("expires_at", token_response["expires_at"], _text("transmitted_expires_at")),
+    # Rights come only to enterprise services: a citizen service's token response has no
+    # authorization_details (the site keeps an empty list), so the page does not show any.
+    details = auth.get("authorization_details")
+    token_response: dict[str, Any] = {"scope": auth.get("scope")}
+    response_items = [explain_claim("scope", token_response["scope"])]
+    if details:
+        token_response["authorization_details"] = details
+        response_items.append(explain_claim("authorization_details", details))
+    token_response["expires_at"] = auth.get("expires_at")
+    response_items.append(
+        Item("expires_at", token_response["expires_at"], _text("transmitted_expires_at"))
     )
     return [
         TokenSection(

@@ -1,0 +1,15 @@
+"""``python -m demo_rp.pesticides``: the pesticide certificate site on 127.0.0.1:5003
+(settings: PESTICIDES_*)."""
+
+from __future__ import annotations
+
+from demo_rp.common.app import serve
+from demo_rp.pesticides import create_app
+
+
+def main() -> None:
+    serve(create_app(), "Pesticides")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""clicSÉQUR – Citoyens: accounts of individuals, kept apart from enterprise accounts."""

@@ -1,0 +1,105 @@
+"""The citizen's alternative to the emailed code: one of their four security questions.
+
+Which question is asked is fixed for a pending sign-in (an HMAC of its public ``sid``), so
+reloading the page never offers an easier one; a new sign-in, after the password again, may ask
+another. Wrong answers count as sign-in failures of the user code (the same delays and lock as a
+wrong password) and, past ``citizen_security_question_attempts``, end the pending sign-in.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import select
+
+from idp.accounts.models import UserSession
+from idp.accounts.sessions import (
+    AMR_PASSWORD_AND_QUESTION,
+    EndReason,
+    authenticate_session,
+    end_session,
+)
+from idp.audit.services import ClientInfo, record
+from idp.audit.tags import AuditAction, Outcome
+from idp.citizens.catalogue import QUESTIONS_PER_ACCOUNT, normalize_answer
+from idp.citizens.models import SecurityAnswer
+from idp.db_types import DbSession
+from idp.errors import CodeError
+from idp.runtime import Runtime
+
+_ATTEMPTS_NAMESPACE = "idp-security-question"
+# Browser-session key: the service asked for the emailed code (acr urn:clicsequr:acr:mfa), so
+# the security question is not offered during this sign-in.
+CODE_ONLY_SESSION_KEY = "citizen_code_only"
+
+
+def question_position(runtime: Runtime, user_session: UserSession) -> int:
+    digest = hmac.new(runtime.code_key, f"question:{user_session.sid}".encode(), "sha256")
+    return digest.digest()[0] % QUESTIONS_PER_ACCOUNT
+
+
+def asked_question(
+    session: DbSession, runtime: Runtime, user_session: UserSession
+) -> SecurityAnswer:
+    answer = session.scalars(
+        select(SecurityAnswer).where(
+            SecurityAnswer.account_id == user_session.account_id,
+            SecurityAnswer.position == question_position(runtime, user_session),
+        )
+    ).one()
+    return answer
+
+
+def answer_question(
+    session: DbSession,
+    runtime: Runtime,
+    user_session: UserSession,
+    answer: str,
+    *,
+    client: ClientInfo,
+) -> str:
+    """Complete the sign-in if the answer is right (returns the new cookie token)."""
+    asked = asked_question(session, runtime, user_session)
+    account = user_session.account
+    if runtime.hashing.verify(asked.answer_hash, normalize_answer(answer)):
+        record(
+            session,
+            runtime.clock,
+            AuditAction.CITIZEN_SECURITY_QUESTION,
+            client=client,
+            actor_id=account.id,
+            subject_id=account.id,
+            question=asked.question_key,
+        )
+        runtime.throttle.record_success(account.user_code)
+        return authenticate_session(session, runtime, user_session, amr=AMR_PASSWORD_AND_QUESTION)
+    runtime.throttle.record_failure(account.user_code, client.ip or "unknown")
+    storage = runtime.throttle.storage
+    key = f"{_ATTEMPTS_NAMESPACE}/{user_session.sid}"
+    failures = storage.incr(key, runtime.settings.session_pending_timeout_seconds)
+    remaining = runtime.settings.citizen_security_question_attempts - failures
+    record(
+        session,
+        runtime.clock,
+        AuditAction.CITIZEN_SECURITY_QUESTION,
+        Outcome.FAILURE,
+        client=client,
+        subject_id=account.id,
+        reason="wrong_answer",
+        remaining=max(remaining, 0),
+    )
+    if remaining <= 0:
+        end_session(
+            session, runtime, user_session, EndReason.SECURITY_QUESTION_FAILED, client=client
+        )
+        raise CodeError(_l("Too many wrong answers. Sign in again to continue."), reason="voided")
+    raise CodeError(
+        lazy_ngettext(
+            "The answer is not right. %(num)d attempt left.",
+            "The answer is not right. %(num)d attempts left.",
+            remaining,
+        ),
+        reason="mismatch",
+    )
