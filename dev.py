@@ -102,6 +102,9 @@ def ensure_node_packages(directory: Path) -> None:
     stamp.write_text(lock_digest)
 
 
+PARALLEL = ["-n", "auto", "--dist", "loadgroup"]
+
+
 def run_demo(args: list[str]) -> int:
     """The provider and the demo ministry sites (demo_rp/__main__.py), until Ctrl-C."""
     try:
@@ -111,7 +114,11 @@ def run_demo(args: list[str]) -> int:
 
 
 def run_tests(args: list[str]) -> int:
-    return subprocess.call([str(PYTHON), "-m", "pytest", *args])
+    # One process per core (pytest-xdist); the browser journeys stay together in one of them
+    # (their xdist_group), each worker has its own databases (tests/conftest.py).
+    # `-n 0` in the arguments runs everything in this process.
+    parallel = [] if any(a == "-n" or a.startswith("-n") for a in args) else PARALLEL
+    return subprocess.call([str(PYTHON), "-m", "pytest", *parallel, *args])
 
 
 if __name__ == "__main__":

@@ -32,8 +32,46 @@ from idp.runtime import Runtime
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-production-0123456789"
 TEST_PASSWORD = "Riviere-Saguenay-Brume"
-PG_URL = os.environ.get("IDP_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL")
+# pytest-xdist runs the suite in several processes (`python3 dev.py test` asks for one per
+# core); each gets its own PostgreSQL database and Redis database, so that no worker truncates
+# or resets what another is using.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
+
+
+def _per_worker_database(url: str | None) -> str | None:
+    """``…/test`` for the first worker, ``…/test_gw1`` (created when missing) for the others."""
+    if not url or WORKER_INDEX == 0:
+        return url
+    base, _slash, name = url.rpartition("/")
+    own = f"{name}_{WORKER}"
+    admin = sa.create_engine(
+        f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+        poolclass=sa.NullPool,
+    )
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+        ).scalar()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{own}"'))
+    admin.dispose()
+    return f"{base}/{own}"
+
+
+def _per_worker_redis(url: str | None) -> str | None:
+    """The Redis database below the given one for each further worker (15, 14, …)."""
+    if not url or WORKER_INDEX == 0:
+        return url
+    base, _slash, number = url.rpartition("/")
+    return f"{base}/{(int(number or 0) - WORKER_INDEX) % 16}"
+
+
+PG_URL = _per_worker_database(os.environ.get("IDP_TEST_DATABASE_URL"))
+REDIS_URL = _per_worker_redis(os.environ.get("IDP_TEST_REDIS_URL"))
+# Tests of the Redis storage itself use Redis even on an SQLite run.
+REDIS_URL_FOR_STORAGE_TESTS = REDIS_URL or _per_worker_redis("redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -400,6 +438,8 @@ def auth(client: FlaskClient, smtp: SmtpCapture) -> Auth:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile the translation catalogues when a .po is newer than its .mo (dev.py does too)."""
+    if WORKER:
+        return  # the controlling process did it before starting the workers
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 

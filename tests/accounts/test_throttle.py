@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import time_machine
 from click.testing import CliRunner
@@ -13,6 +11,7 @@ from idp.accounts.throttle import SignInThrottle
 from idp.audit.models import AuditEvent
 from idp.config import Settings
 from idp.extensions import db
+from tests.conftest import REDIS_URL_FOR_STORAGE_TESTS
 
 
 @pytest.fixture
@@ -93,8 +92,7 @@ def test_client_ip_is_throttled_across_user_codes(auth, factory):
 
 def test_counters_are_shared_through_redis(app_config):
     """Two workers (two throttles on one Redis) count the same failures and see one lock."""
-    url = os.environ.get("IDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    settings = Settings(**{**app_config, "redis_url": url})
+    settings = Settings(**{**app_config, "redis_url": REDIS_URL_FOR_STORAGE_TESTS})
     worker_a, worker_b = SignInThrottle(settings), SignInThrottle(settings)
     worker_a.storage.reset()
     for _ in range(2):
