@@ -115,8 +115,14 @@ def _load_keys(settings: Settings, clock: Clock) -> KeyStore:
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
     import idp.models  # noqa: F401  (registers every table on the metadata)
+    from idp.ops.logs import configure_logging, init_request_ids
+    from idp.ops.metrics import init_metrics
     from idp.web.i18n import init_i18n
     from idp.web.security import init_security
+
+    configure_logging(settings)
+    init_request_ids(app, trust_incoming=settings.trusted_proxy_count > 0)
+    init_metrics(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
@@ -137,6 +143,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.mfa.views import bp as mfa_bp
     from idp.ministries.views import bp as ministries_bp
     from idp.oidc.views import bp as oidc_bp
+    from idp.ops.views import bp as ops_bp
     from idp.proxies.views import bp as proxies_bp
     from idp.saml import logout as _saml_logout  # noqa: F401 (registers its routes)
     from idp.saml.views import bp as saml_bp
@@ -159,6 +166,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         saml_bp,
         consents_bp,
         citizens_bp,
+        ops_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

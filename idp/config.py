@@ -14,7 +14,7 @@ import secrets
 import warnings
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -191,6 +191,18 @@ class Settings(BaseSettings):
     )
     citizen_security_question_attempts: int = Field(
         3, description="Wrong answers to a security question before the sign-in starts over."
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`json`: one JSON object per log line (production, for a log collector); "
+        "`text`: readable lines (development).",
+    )
+    log_level: str = Field("INFO", description="Level of the provider's own loggers.")
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token a Prometheus scraper presents at /metrics; without it only "
+        "loopback clients may read the metrics.",
     )
 
     trusted_proxy_count: int = Field(

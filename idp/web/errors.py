@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import logging
+from contextlib import suppress
+
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.extensions import db
 from idp.web.context import client_info, current_session, runtime
+
+logger = logging.getLogger(__name__)
+
+# A store that does not answer (the database restarting, Redis gone): the request cannot be
+# served now, but nothing is wrong with it. 503 tells load balancers and clients to retry.
+UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+RETRY_AFTER_SECONDS = 5
+# Endpoints called by programs, not people: their errors are JSON.
+_PROTOCOL_PREFIXES = (
+    "/oidc/token",
+    "/oidc/userinfo",
+    "/oidc/revoke",
+    "/oidc/introspect",
+    "/.well-known/",
+)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -29,6 +57,22 @@ def register_error_pages(app: Flask) -> None:
         )
         db.session.commit()
         return render_template("errors/csrf.html"), 400
+
+    def _unavailable(error: Exception) -> tuple[Response | str, int, dict[str, str]]:
+        logger.warning("store unavailable: %s on %s", type(error).__name__, request.path)
+        with suppress(*UNAVAILABLE):  # the connection is gone; the pool replaces it
+            db.session.rollback()
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+        if request.path.startswith(_PROTOCOL_PREFIXES):
+            body = jsonify(
+                error="temporarily_unavailable",
+                error_description="The service is temporarily unavailable; retry shortly.",
+            )
+            return body, 503, headers
+        return render_template("errors/http.html", code=503), 503, headers
+
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, _unavailable)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:

@@ -1,0 +1,1 @@
+"""Running in production: health and readiness, metrics, logs, worker processes."""
