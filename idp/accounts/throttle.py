@@ -109,9 +109,12 @@ class SignInThrottle:
             self._limiter.hit(item, _NAMESPACE, kind, identifier)
             # The failure that uses up the lock tier sets the lock.
             exhausted = not self._limiter.test(item, _NAMESPACE, kind, identifier)
-            if exhausted and self._lock_expiry(kind, identifier) is None:
-                self.storage.incr(self._lock_key(kind, identifier), self._lock_seconds)
-                newly_locked = True
+            if exhausted:
+                # Set-if-absent in one atomic step: of failures arriving together on several
+                # workers, only the first to increment sets (and records) the lock.
+                key = self._lock_key(kind, identifier)
+                first = self.storage.incr(key, self._lock_seconds) == 1
+                newly_locked = newly_locked or first
         return newly_locked
 
     def _state(self, kind: str, identifier: str) -> ThrottleState:

@@ -244,6 +244,13 @@ def find_token(session: DbSession, kind: str, lookup: str) -> IssuedToken | None
     ).one_or_none()
 
 
+def lock_grant(session: DbSession, grant: Grant) -> None:
+    """Take the grant's row lock before touching its tokens, as revocation does (grant, then
+    tokens): two refreshes of one family on two workers then queue instead of deadlocking.
+    SQLite serialises writers anyway and ignores the clause."""
+    session.execute(select(Grant.id).where(Grant.id == grant.id).with_for_update())
+
+
 def consume_refresh_token(session: DbSession, runtime: Runtime, token: IssuedToken) -> bool:
     """Mark a refresh token used; False if another request used it first (compare-and-set)."""
     result = session.execute(

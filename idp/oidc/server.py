@@ -220,6 +220,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         runtime = _runtime()
         row = refresh_token.row
         grant = row.grant
+        issuance.lock_grant(db.session, grant)
         if not issuance.consume_refresh_token(db.session, runtime, row):
             issuance.revoke_grant(db.session, runtime, grant, RevokeReason.REFRESH_REUSE)
             raise InvalidGrantError("The refresh token has already been used.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -62,6 +62,8 @@ def register_error_pages(app: Flask) -> None:
         logger.warning("store unavailable: %s on %s", type(error).__name__, request.path)
         with suppress(*UNAVAILABLE):  # the connection is gone; the pool replaces it
             db.session.rollback()
+        # The page must not read the database again (the layout shows who is signed in).
+        g.user_session = None
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
         if request.path.startswith(_PROTOCOL_PREFIXES):
             body = jsonify(
@@ -73,6 +75,15 @@ def register_error_pages(app: Flask) -> None:
 
     for unavailable in UNAVAILABLE:
         app.register_error_handler(unavailable, _unavailable)
+
+    @app.teardown_appcontext
+    def _end_session_quietly(_error: BaseException | None) -> None:
+        # Registered after Flask-SQLAlchemy's, so it runs first: a rollback on a connection
+        # the database dropped must not turn the page already answered into a 500.
+        try:
+            db.session.remove()
+        except UNAVAILABLE:
+            db.session.registry.clear()  # the next request starts with a new session
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
