@@ -88,11 +88,20 @@ class Browser:
     session: aiohttp.ClientSession = field(init=False)
 
     def __post_init__(self) -> None:
-        self.session = aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True),
+        self.session = self._session(aiohttp.CookieJar(unsafe=True))
+
+    def _session(self, jar: aiohttp.abc.AbstractCookieJar) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            cookie_jar=jar,
             headers={"X-Forwarded-For": self.address, "User-Agent": "idp-bench"},
             timeout=TIMEOUT,
         )
+
+    async def reconnect(self) -> None:
+        """New connections, same cookies (the person stays signed in)."""
+        jar = self.session.cookie_jar
+        await self.session.close()
+        self.session = self._session(jar)
 
     async def close(self) -> None:
         await self.session.close()
@@ -152,6 +161,26 @@ class Browser:
         if 'value="allow"' in page.text:
             return await self.submit(page, decision="allow")
         raise OperationError(f"unexpected page at {page.url}: {page.text[:300]}")
+
+
+class SharedSession:
+    """One connection pool for many clients (relying parties' back-ends, ceilings' clients)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.session = self._new()
+
+    def _new(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.size), timeout=TIMEOUT
+        )
+
+    async def reconnect(self) -> None:
+        await self.session.close()
+        self.session = self._new()
+
+    async def close(self) -> None:
+        await self.session.close()
 
 
 # -- the provider: OpenID Connect ---------------------------------------------------------------

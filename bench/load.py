@@ -14,11 +14,12 @@ import resource
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bench.results import CpuUse, Measurement, percentile
-from bench.sampling import CpuSampler
+from bench.results import CpuUse, Measurement, percentile, shares
+from bench.sampling import CpuSampler, Window
 
 Operation = Callable[[int], Awaitable[None]]
 MAX_ERROR_SAMPLES = 5
+STAGGER_SECONDS = 0.02
 
 
 class OperationError(Exception):
@@ -52,9 +53,13 @@ async def closed_loop(
     window_start = start + warmup
     deadline = window_start + duration
     tally = _Tally()
-    cpu: dict[str, float] = {}
+    measured: list[Window] = []
+    own_cpu: list[float] = []
 
     async def client(index: int) -> None:
+        # Clients start a little apart, as browsers do: a burst of connections at once tends
+        # to land on one gunicorn worker (bench/README.md, "Uneven workers").
+        await asyncio.sleep(index * STAGGER_SECONDS)
         while loop.time() < deadline:
             began = loop.time()
             try:
@@ -76,20 +81,14 @@ async def closed_loop(
 
     async def window() -> None:
         await asyncio.sleep(max(0.0, window_start - loop.time()))
-        cpu["client"] = _own_cpu()
+        before = _own_cpu()
         sampler.start()
         await asyncio.sleep(max(0.0, deadline - loop.time()))
-        cpu["client"] = _own_cpu() - cpu["client"]
-        window = sampler.stop()
-        cpu.update(
-            server=window.server,
-            database=window.database,
-            machine=window.machine,
-            seconds=window.seconds,
-        )
+        own_cpu.append(_own_cpu() - before)
+        measured.append(sampler.stop())
 
     await asyncio.gather(window(), *(client(i) for i in range(concurrency)))
-    seconds = cpu["seconds"]
+    cpu = measured[0]
     return Measurement(
         name=name,
         tool="aiohttp",
@@ -100,11 +99,12 @@ async def closed_loop(
         p50_ms=percentile(tally.latencies, 50) * 1000,
         p99_ms=percentile(tally.latencies, 99) * 1000,
         cpu=CpuUse(
-            server=cpu["server"] / seconds,
-            client=cpu["client"] / seconds,
-            database=cpu["database"] / seconds,
-            machine=cpu["machine"] / seconds,
+            server=cpu.server / cpu.seconds,
+            client=own_cpu[0] / cpu.seconds,
+            database=cpu.database / cpu.seconds,
+            machine=cpu.machine / cpu.seconds,
         ),
         error_samples=tally.samples,
         note=unit_note,
+        worker_shares=shares(cpu.workers),
     )

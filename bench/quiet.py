@@ -21,7 +21,7 @@ async def background_load() -> float:
     """Cores kept busy on the machine during one second, while this harness waits."""
     busy, started = machine_busy_seconds(), time.monotonic()
     await asyncio.sleep(SAMPLE_SECONDS)
-    return (machine_busy_seconds() - busy) / (time.monotonic() - started)
+    return max(0.0, (machine_busy_seconds() - busy) / (time.monotonic() - started))
 
 
 async def wait_for_quiet(limit_seconds: float) -> float:

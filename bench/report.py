@@ -10,7 +10,7 @@ from typing import Any
 from bench.machine import Machine
 from bench.paths import ROOT
 from bench.quiet import THRESHOLD
-from bench.results import Measurement
+from bench.results import UNEVEN_SHARE, Measurement
 
 BACKEND_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL + Redis"}
 
@@ -65,7 +65,17 @@ FOREIGN_LIMIT = 0.3
 
 
 def _disturbed(m: Measurement) -> bool:
-    return (m.background or 0) > THRESHOLD or bool(m.cpu and m.cpu.foreign > FOREIGN_LIMIT)
+    foreign = bool(m.cpu and m.cpu.foreign > FOREIGN_LIMIT)
+    return (m.background or 0) > THRESHOLD or foreign or m.uneven
+
+
+def _workers(m: Measurement) -> str:
+    """Each worker's share of the work, and how many times the scenario was measured."""
+    if not m.worker_shares:
+        return "–"
+    split = "/".join(f"{100 * share:.0f}" for share in m.worker_shares)
+    tries = f" ({m.attempts} tries)" if m.attempts > 1 else ""
+    return split + tries + (" ⚠" if m.uneven else "")
 
 
 def _cpu_ratio(figure: Measurement, ceiling: Measurement | None) -> str:
@@ -177,7 +187,11 @@ def render(
         "machine spent on other work in the second before the scenario, with every server of "
         "the harness waiting; ⚠ above "
         f"{THRESHOLD} (the harness waited up to {options.quiet_timeout:g} s for it to end): "
-        "that figure is lower than the machine allows.",
+        "that figure is lower than the machine allows. *Workers*: each gunicorn (or Node) "
+        "worker's share of the server's CPU; when one did more than "
+        f"{UNEVEN_SHARE:.0%} (its connections all landed on it, the other one idle) the "
+        "scenario was measured again on new connections, up to three times, and the evenest "
+        "kept (README, *Uneven workers*).",
         "",
     ]
     for title, prefix in SECTIONS:
@@ -188,8 +202,9 @@ def render(
             f"### {title}",
             "",
             "| Scenario | Load | Throughput /s | p50 ms | p99 ms | Errors | "
-            "Server CPU ms/op | CPU server / harness / database / other | Busy before |",
-            "|---|---|---:|---:|---:|---:|---:|---|---:|",
+            "Server CPU ms/op | CPU server / harness / database / other | Busy before | "
+            "Workers |",
+            "|---|---|---:|---:|---:|---:|---:|---|---:|---|",
         ]
         for _key, m in rows:
             cpu = "–"
@@ -209,7 +224,8 @@ def render(
                 busy += " ⚠"
             lines.append(
                 f"| {m.name}{note} | {_source(m)} | {_number(m.rate)} | {_ms(m.p50_ms)} | "
-                f"{_ms(m.p99_ms)} | {errors} | {_cpu_ms(m.server_cpu_ms)} | {cpu} | {busy} |"
+                f"{_ms(m.p99_ms)} | {errors} | {_cpu_ms(m.server_cpu_ms)} | {cpu} | {busy} | "
+                f"{_workers(m)} |"
             )
         lines.append("")
     return "\n".join(lines) + "\n"

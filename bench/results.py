@@ -6,6 +6,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Above this share of the workers' CPU for one of two workers, the other was left idle.
+UNEVEN_SHARE = 0.75
+
+
+def shares(workers: list[float]) -> list[float]:
+    total = sum(workers)
+    return [w / total for w in workers] if total > 0 else []
+
 
 @dataclass
 class CpuUse:
@@ -37,6 +45,15 @@ class Measurement:
     note: str = ""
     # Cores busy on the machine with other work just before the scenario (bench/quiet.py).
     background: float | None = None
+    # Each server worker's share of the server's worker CPU in the window, largest first.
+    worker_shares: list[float] = field(default_factory=list)
+    # Measurements taken before this one was kept (a worker left idle: bench/run.py).
+    attempts: int = 1
+
+    @property
+    def uneven(self) -> bool:
+        """One worker did nearly all the work: the connections all landed on it."""
+        return bool(self.worker_shares) and self.worker_shares[0] > UNEVEN_SHARE
 
     @property
     def rate(self) -> float:

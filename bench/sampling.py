@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import psutil
 
@@ -42,18 +42,27 @@ class Window:
     database: float
     machine: float
     seconds: float
+    # CPU seconds of each server worker, largest first.
+    workers: list[float]
+
+
+class Server(Protocol):
+    def cpu_seconds(self) -> float: ...
+
+    def worker_cpu(self) -> dict[int, float]: ...
 
 
 class CpuSampler:
     """Takes the CPU counters at the start and the end of a window."""
 
-    def __init__(self, server_cpu: Callable[[], float]) -> None:
-        self._server_cpu = server_cpu
-        self._start: tuple[float, dict[int, float], float, float] | None = None
+    def __init__(self, server: Server) -> None:
+        self._server = server
+        self._start: tuple[float, dict[int, float], dict[int, float], float, float] | None = None
 
     def start(self) -> None:
         self._start = (
-            self._server_cpu(),
+            self._server.cpu_seconds(),
+            self._server.worker_cpu(),
             _database_processes(),
             machine_busy_seconds(),
             time.monotonic(),
@@ -62,14 +71,18 @@ class CpuSampler:
     def stop(self) -> Window:
         if self._start is None:
             raise RuntimeError("stop() before start()")
-        server, database, machine, wall = self._start
+        server, workers, database, machine, wall = self._start
         self._start = None
         now = _database_processes()
         # A backend that started during the window spent all its CPU in it.
         database_cpu = sum(cpu - database.get(pid, 0.0) for pid, cpu in now.items())
+        workers_now = self._server.worker_cpu()
         return Window(
-            server=self._server_cpu() - server,
+            server=self._server.cpu_seconds() - server,
             database=max(0.0, database_cpu),
             machine=machine_busy_seconds() - machine,
             seconds=max(1e-9, time.monotonic() - wall),
+            workers=sorted(
+                (cpu - workers.get(pid, 0.0) for pid, cpu in workers_now.items()), reverse=True
+            ),
         )

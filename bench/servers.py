@@ -95,6 +95,15 @@ class Server:
     def worker_pids(self) -> list[int]:
         return [p.pid for p in self.processes()[1:]]
 
+    def worker_cpu(self) -> dict[int, float]:
+        """CPU seconds so far of each worker (the master's children)."""
+        found: dict[int, float] = {}
+        for proc in self.processes()[1:]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = proc.cpu_times()
+                found[proc.pid] = times.user + times.system
+        return found
+
     def cpu_seconds(self) -> float:
         total = 0.0
         for proc in self.processes():

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 
 from bench.paths import BENCH_DIR
-from bench.results import CpuUse, Measurement
+from bench.results import CpuUse, Measurement, shares
 from bench.sampling import CpuSampler
 
 SCRIPT = BENCH_DIR / "wrk" / "request.lua"
@@ -103,6 +103,7 @@ def run_wrk(
             database=window.database / window.seconds,
             machine=window.machine / window.seconds,
         ),
+        worker_shares=shares(window.workers),
         error_samples=[
             f"{k}: {result[k]}"
             for k in ("connect", "read", "write", "status", "timeout")
