@@ -21,6 +21,10 @@ class SmtpSender:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        # Loading the CA bundle costs tens of milliseconds of CPU: once per process, and only
+        # when the connection is encrypted (every sign-in sends an email).
+        uses_tls = settings.smtp_ssl or settings.smtp_starttls
+        self._tls = ssl.create_default_context() if uses_tls else None
 
     def send(self, message: EmailMessage) -> None:
         settings = self._settings
@@ -28,7 +32,7 @@ class SmtpSender:
             raise DeliveryError("no SMTP server is configured (IDP_SMTP_HOST)")
         if "From" not in message:
             message["From"] = settings.mail_from
-        context = ssl.create_default_context()
+        context = self._tls
         try:
             smtp: smtplib.SMTP
             if settings.smtp_ssl:

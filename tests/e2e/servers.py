@@ -87,7 +87,7 @@ class DemoServers:
 
     def stop(self) -> None:
         for server in reversed(self.servers):
-            _stop(server.process)
+            stop_process_group(server.process)
 
 
 def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServers:
@@ -221,8 +221,10 @@ def _wait_until_ready(server: Server) -> None:
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the process group, then kill it if it lingers."""
+def stop_process_group(
+    process: subprocess.Popen[bytes], wait_seconds: float = STOP_SECONDS
+) -> None:
+    """Terminate the process group (a graceful stop), then kill it if it lingers."""
     if process.poll() is not None:
         return
     try:
@@ -230,10 +232,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         return
     try:
-        process.wait(timeout=STOP_SECONDS)
+        process.wait(timeout=wait_seconds)
     except subprocess.TimeoutExpired:
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             return
-        process.wait(timeout=STOP_SECONDS)
+        process.wait(timeout=wait_seconds)

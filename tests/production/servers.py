@@ -21,7 +21,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.e2e.servers import stop_process_group
 from tests.production.httpclient import ISSUER_HOST, Connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ class IdpServer:
         return self.log_path.read_text("utf-8", errors="replace")
 
     def stop(self) -> None:
-        stop_process_group(self.process)
+        stop_process_group(self.process, STOP_SECONDS)
         if self.control_dir is not None:
             shutil.rmtree(self.control_dir, ignore_errors=True)
 
@@ -282,24 +282,6 @@ def wait_until_ready(server: IdpServer, timeout: float = STARTUP_SECONDS) -> Non
         f"{server.name} not ready within {timeout} s ({last}); {server.log_path}:\n"
         f"{server.log_tail()}"
     )
-
-
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the group this test started (gunicorn's graceful stop), SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        process.wait(timeout=STOP_SECONDS)
 
 
 __all__ = ["ISSUER_HOST", "IdpServer", "Served", "start_gunicorn"]
