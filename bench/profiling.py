@@ -53,6 +53,9 @@ class Profiler:
                             "raw",
                             "--nolineno",
                             "--nonblocking",
+                            # Only the thread holding the GIL: Python's CPU, not its waits on
+                            # the database or Redis (which PostgreSQL's own CPU column shows).
+                            "--gil",
                             "--output",
                             str(output),
                         ],
@@ -97,7 +100,8 @@ def summarise_stacks(files: list[Path]) -> str:
             for frame in set(frames):
                 inclusive[frame] += count
     lines = [
-        f"{total} samples (threads not idle, wall clock) from {', '.join(p.name for p in files)}",
+        f"{total} samples (the thread holding the GIL: Python CPU) from "
+        + ", ".join(p.name for p in files),
         "",
     ]
     product = collections.Counter({f: c for f, c in inclusive.items() if "(idp/" in f})

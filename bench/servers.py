@@ -30,16 +30,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def gunicorn_supports_control_socket() -> bool:
-    from importlib import metadata
-
-    try:
-        major, minor = (int(p) for p in metadata.version("gunicorn").split(".")[:2])
-    except (metadata.PackageNotFoundError, ValueError):
-        return False
-    return (major, minor) >= (25, 1)
-
-
 @dataclass
 class Server:
     """A server started from a command, with its log file and the URL that says it is up."""
@@ -146,9 +136,6 @@ def gunicorn_server(
 ) -> Server:
     """gunicorn with a settings file, bound to loopback, as production starts the provider."""
     command = [str(PYTHON), "-m", "gunicorn", "-c", str(config)]
-    if gunicorn_supports_control_socket():
-        # Its own control socket: never the one of a gunicorn someone else runs here.
-        command += ["--control-socket", str(run_dir / f"{name}.ctl")]
     command.append(app)
     full_env = {
         **env,

@@ -46,6 +46,11 @@ accesslog = os.environ.get("IDP_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("IDP_LOG_LEVEL", "info").lower()
 proc_name = "idp"
+# gunicorn's control socket (``gunicornc``: worker status, adding workers, graceful reload) has
+# one default path per user, so a second instance on the host (blue/green, a benchmark, the
+# tests) would take it over. Off unless a path of this instance's own is given.
+control_socket = os.environ.get("IDP_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def post_fork(server: Any, worker: Any) -> None:

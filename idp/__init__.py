@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idp.accounts.passwords import PasswordHashing
@@ -82,7 +83,19 @@ def create_app(
     from idp.cli import register_commands
 
     register_commands(app)
+    _serve_published_documents(app, runtime)
     return app
+
+
+def _serve_published_documents(app: Flask, runtime: Runtime) -> None:
+    """Discovery and the key set in front of everything else (idp/oidc/published.py)."""
+    from idp.oidc.published import PublishedDocuments, PublishedDocumentsMiddleware
+    from idp.oidc.views.discovery import provider_metadata
+    from idp.ops.metrics import observe_request
+
+    documents = PublishedDocuments(runtime, provider_metadata)
+    app.extensions["idp.published"] = documents
+    app.wsgi_app = PublishedDocumentsMiddleware(app.wsgi_app, documents, observe_request)  # type: ignore[method-assign]
 
 
 def _init_oidc(app: Flask) -> None:
@@ -125,11 +138,24 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     init_metrics(app)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     init_i18n(app, babel)
     init_security(app, settings, app.extensions["idp.runtime"].registry)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """SQLite under several threads or workers: readers never wait for the writer (WAL), and a
+    commit waits for the disk at checkpoints only (synchronous=NORMAL: a power cut may lose the
+    last commits, never corrupt the file). PostgreSQL is the production database."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:

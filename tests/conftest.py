@@ -6,6 +6,7 @@ scale-out engines; by default it runs on SQLite files and in-memory counters.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -40,11 +41,11 @@ WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
 
 
 def _per_worker_database(url: str | None) -> str | None:
-    """``…/test`` for the first worker, ``…/test_gw1`` (created when missing) for the others."""
-    if not url or WORKER_INDEX == 0:
+    """``…/test`` for the first worker, ``…/test_gw1`` for the others; created when missing."""
+    if not url:
         return url
     base, _slash, name = url.rpartition("/")
-    own = f"{name}_{WORKER}"
+    own = f"{name}_{WORKER}" if WORKER_INDEX else name
     admin = sa.create_engine(
         f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
         isolation_level="AUTOCOMMIT",
@@ -55,7 +56,9 @@ def _per_worker_database(url: str | None) -> str | None:
             sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
         ).scalar()
         if not exists:
-            conn.execute(sa.text(f'CREATE DATABASE "{own}"'))
+            # A run started at the same moment may have made it first: then it is there.
+            with contextlib.suppress(sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                conn.execute(sa.text(f'CREATE DATABASE "{own}"'))
     admin.dispose()
     return f"{base}/{own}"
 

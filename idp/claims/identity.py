@@ -69,7 +69,7 @@ def build_identity(
     held = rights_at(session, runtime.catalogue, account, enterprise.id, ministry_key, today)
     if held is None:
         return None
-    return _identity(session, runtime, account, enterprise, held)
+    return identity_from_rights(session, runtime, account, enterprise, held)
 
 
 def build_citizen_identity(
@@ -96,13 +96,14 @@ def build_citizen_identity(
     )
 
 
-def _identity(
+def identity_from_rights(
     session: DbSession,
     runtime: Runtime,
     account: Account,
     enterprise: Enterprise,
     held: EffectiveRights,
 ) -> Identity:
+    """The identity for rights computed in this request (the enterprise the person chose)."""
     agent = None
     if held.source is RightsSource.EXTERNAL and account.enterprise is not None:
         agent = Party.of(account.enterprise)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from idp.audit.models import AuditEvent
 from idp.audit.tags import AuditAction, Outcome
+from idp.db_types import DbSession
 from idp.oidc.models import IssuedToken
 from idp.ops.process import MULTIPROC_ENV
 
@@ -75,6 +76,13 @@ def _collect(session: Session, _flush_context: Any) -> None:
             pending.append(("token", instance.kind, "", {}))
 
 
+def count_tokens_on_commit(session: DbSession, kinds: list[str]) -> None:
+    """Tokens written with a plain INSERT (idp.oidc.issuance.record_tokens), which the flush
+    hook above does not see: counted on commit all the same."""
+    pending = session.info.setdefault(_PENDING, [])
+    pending.extend(("token", kind, "", {}) for kind in kinds)
+
+
 @event.listens_for(Session, "after_commit")
 def _count(session: Session) -> None:
     for kind, first, second, details in session.info.pop(_PENDING, []):
@@ -113,10 +121,16 @@ def init_metrics(app: Flask) -> None:
     def _observe(response: Response) -> Response:
         started = g.pop("metrics_started", None)
         endpoint = request.endpoint or "unmatched"
-        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        if started is not None:
-            HTTP_LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started if started is not None else None
+        observe_request(request.method, endpoint, response.status_code, elapsed)
         return response
+
+
+def observe_request(method: str, endpoint: str, status: int, seconds: float | None) -> None:
+    """One answered request (also called by idp.oidc.published, which answers before Flask)."""
+    HTTP_REQUESTS.labels(method, endpoint, str(status)).inc()
+    if seconds is not None:
+        HTTP_LATENCY.labels(endpoint).observe(seconds)
 
 
 def exposition() -> tuple[bytes, str]:

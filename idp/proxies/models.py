@@ -23,6 +23,11 @@ class ProxyStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+def proxy_in_force(status: str, starts_on: date, ends_on: date, today: date) -> bool:
+    """Neither cancelled nor expired: the end date is the last day it grants anything."""
+    return status == ProxyStatus.ACTIVE and starts_on <= today <= ends_on
+
+
 class Proxy(db.Model):  # type: ignore[name-defined]
     __tablename__ = "proxies"
     __table_args__ = (
@@ -59,7 +64,7 @@ class Proxy(db.Model):  # type: ignore[name-defined]
 
     def is_in_force(self, today: date) -> bool:
         """Neither cancelled nor expired: the end date is the last day it grants anything."""
-        return self.status == ProxyStatus.ACTIVE and self.starts_on <= today <= self.ends_on
+        return proxy_in_force(self.status, self.starts_on, self.ends_on, today)
 
     def grant_for(self, ministry_key: str) -> ProxyMinistry | None:
         return next((m for m in self.ministries if m.ministry_key == ministry_key), None)

@@ -36,7 +36,7 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.claims.identity import (
     Identity,
     build_citizen_identity,
-    build_identity,
+    identity_from_rights,
     saml_attributes,
 )
 from idp.enterprises.models import Enterprise
@@ -311,9 +311,7 @@ def _steps(
     account = user_session.account
     enterprise = db.session.get(Enterprise, held.enterprise_id)
     assert enterprise is not None  # noqa: S101
-    identity = build_identity(db.session, rt, account, enterprise, provider.ministry, rt.today())
-    if identity is None:
-        return steps.no_rights_page(visit)
+    identity = identity_from_rights(db.session, rt, account, enterprise, held)
     shared = ["openid", "profile", "email", "enterprise", *sorted(identity.rights)]
     if steps.consent_needed(visit, shared):
         if pending.is_passive:

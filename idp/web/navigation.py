@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
@@ -90,6 +91,33 @@ def _citizen_items() -> list[NavItem]:
     ]
 
 
+class _LazyItems:
+    """The menu, computed the first time a template looks at it.
+
+    Every template rendered for a request gets ``nav_items``, but only pages that show the menu
+    read it; the others (the page posting a SAML response, mail bodies) skip its queries, the
+    mailbox's unread count among them.
+    """
+
+    def __init__(self, compute: Callable[[], list[NavItem]]) -> None:
+        self._compute = compute
+        self._items: list[NavItem] | None = None
+
+    def _get(self) -> list[NavItem]:
+        if self._items is None:
+            self._items = self._compute()
+        return self._items
+
+    def __iter__(self) -> Iterator[NavItem]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __bool__(self) -> bool:
+        return bool(self._get())
+
+
 def init_navigation(app: Flask) -> None:
     @app.context_processor
     def _navigation() -> dict[str, object]:
@@ -100,21 +128,25 @@ def init_navigation(app: Flask) -> None:
             "portal": str(portal),
             "home_url": url_for("citizens.home" if portal is Portal.CITIZEN else "home.index"),
         }
-        user_session = g.get("user_session")
-        if user_session is None or not user_session.is_authenticated:
-            return {"nav_items": [], **common}
-        account = user_session.account
-        if account.is_citizen:
-            return {"nav_items": _citizen_items(), **common}
-        if account.must_change_password:
-            return {"nav_items": [], **common}
-        items = []
-        for endpoint, label, roles in _ITEMS:
-            if endpoint not in current_app.view_functions:
-                continue
-            if roles is not None and account.role not in roles:
-                continue
-            badge = unread_count(db.session, account.id) if endpoint == "mailbox.index" else 0
-            current = _section_of(request.endpoint or "") == endpoint
-            items.append(NavItem(url_for(endpoint), str(label), current, badge))
-        return {"nav_items": items, **common}
+        return {"nav_items": _LazyItems(_menu), **common}
+
+
+def _menu() -> list[NavItem]:
+    user_session = g.get("user_session")
+    if user_session is None or not user_session.is_authenticated:
+        return []
+    account = user_session.account
+    if account.is_citizen:
+        return _citizen_items()
+    if account.must_change_password:
+        return []
+    items = []
+    for endpoint, label, roles in _ITEMS:
+        if endpoint not in current_app.view_functions:
+            continue
+        if roles is not None and account.role not in roles:
+            continue
+        badge = unread_count(db.session, account.id) if endpoint == "mailbox.index" else 0
+        current = _section_of(request.endpoint or "") == endpoint
+        items.append(NavItem(url_for(endpoint), str(label), current, badge))
+    return items

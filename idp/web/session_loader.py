@@ -24,8 +24,12 @@ def register_session_loader(app: Flask) -> None:
         if user_session is None:
             session.pop(SESSION_TOKEN_KEY, None)
         g.user_session = user_session
-        # The expiry checks may have ended the session or touched last_seen_at.
-        db.session.commit()
+        # The expiry checks may have ended the session (None, rare) or touched last_seen_at (at
+        # most once a minute). Commit only then: a commit costs a round trip and expires what
+        # was loaded, which the view would read again. (Ending a session flushes its audit
+        # event and notices, so a clean session does not mean nothing was written.)
+        if user_session is None or db.session.dirty:
+            db.session.commit()
 
 
 def set_session_token(token: str, *, persistent: bool) -> None:

@@ -579,6 +579,13 @@ def test_consent_page_lists_only_the_rights_the_person_holds(auth, browser, oper
     assert "Verifier identification" not in page
 
 
+def test_the_consent_page_shows_no_menu_to_wander_off_with(auth, browser, client, operator_person):
+    auth.sign_in(operator_person)
+    consent = page_text(browser.open(browser.request(lang="en")))
+    assert "Main menu" not in consent
+    assert "Main menu" in client.get("/?lang=en").get_data(as_text=True)
+
+
 def test_refusing_consent_is_access_denied_and_records_nothing(auth, browser, client, world):
     auth.sign_in(as_person(world.esm))
     request = browser.request()

@@ -6,10 +6,14 @@ import re
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import select
 
+from idp import create_app
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.extensions import db
+from idp.ops.metrics import count_tokens_on_commit
+from tests.oidc.conftest import basic_auth, client_secrets, relying_parties  # noqa: F401 (fixtures)
 
 
 def value(name: str, **labels: str) -> float:
@@ -69,3 +73,25 @@ def test_others_need_the_scraper_token(app_config, clock, authorization):
     assert client.get("/metrics", headers=headers, environ_base=remote).status_code == 404
     good = {"Authorization": "Bearer scraper-token-0123456789"}
     assert client.get("/metrics", headers=good, environ_base=remote).status_code == 200
+
+
+def test_tokens_issued_are_counted_by_kind(app_config, clock, relying_parties, client_secrets):  # noqa: F811
+    """Tokens are written with a plain INSERT, outside the flush the other counters watch."""
+    app = create_app({**app_config, "relying_parties_dir": relying_parties}, clock=clock)
+    before = value("idp_tokens_issued_total", kind="access")
+    response = app.test_client().post(
+        "/oidc/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic_auth("melccfp-batch", client_secrets.values["melccfp-batch"]),
+    )
+    assert response.status_code == 200
+    assert value("idp_tokens_issued_total", kind="access") == before + 1
+
+
+def test_tokens_rolled_back_count_nothing(app, runtime):
+    before = value("idp_tokens_issued_total", kind="refresh")
+    db.session.execute(select(1))  # the INSERT's transaction
+    count_tokens_on_commit(db.session, ["refresh"])
+    db.session.rollback()
+    db.session.commit()
+    assert value("idp_tokens_issued_total", kind="refresh") == before

@@ -6,8 +6,6 @@ What the tests add to the production command, and why:
 - ``GUNICORN_CMD_ARGS`` (gunicorn's own way to add options to a configuration file) sets an
   access log whose lines carry the worker's PID and the request's ``X-Test-Tag`` header, so a
   test can tell which worker served each of its requests (the app exposes no worker id);
-  it also gives each server its own control socket (gunicorn's default, ``~/.gunicorn/
-  gunicorn.ctl``, is one path for every gunicorn of the machine);
 - ``PROMETHEUS_MULTIPROC_DIR``: a folder of the test's own for the workers' counter files.
 
 The process runs in its own process group; its output goes to
@@ -20,10 +18,8 @@ import contextlib
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +60,6 @@ class IdpServer:
     log_path: Path
     access_log_path: Path
     env: dict[str, str]
-    control_dir: Path | None = None
     _offset: int = 0
     _served: dict[str, Served] = field(default_factory=dict)
 
@@ -110,8 +105,6 @@ class IdpServer:
 
     def stop(self) -> None:
         stop_process_group(self.process, STOP_SECONDS)
-        if self.control_dir is not None:
-            shutil.rmtree(self.control_dir, ignore_errors=True)
 
     # -- the access log ----------------------------------------------------------------------
 
@@ -166,6 +159,8 @@ class IdpServer:
             if len(by_pid) == WORKERS and all(len(c) == per_worker for c in by_pid.values()):
                 columns = list(by_pid.values())
                 return [connection for row in zip(*columns, strict=True) for connection in row]
+            # A worker busy accepting takes a whole batch; give the other one a turn.
+            time.sleep(0.1)
         for connections in by_pid.values():
             for connection in connections:
                 connection.close()
@@ -215,15 +210,11 @@ def start_gunicorn(name: str, settings: dict[str, str], workdir: Path) -> IdpSer
     access_log_path = ARTIFACTS / f"{name}.access.log"
     access_log_path.unlink(missing_ok=True)
     workdir.mkdir(parents=True, exist_ok=True)
-    # AF_UNIX paths are short (108 bytes): not in pytest's deep temporary folders.
-    control_dir = Path(tempfile.mkdtemp(prefix="idp-ctl-"))
     extra = [
         "--access-logfile",
         str(access_log_path),
         "--access-logformat",
         ACCESS_FORMAT,
-        "--control-socket",
-        str(control_dir / "gunicorn.ctl"),
     ]
     env = production_env(
         {
@@ -244,7 +235,7 @@ def start_gunicorn(name: str, settings: dict[str, str], workdir: Path) -> IdpSer
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = IdpServer(name, port, process, log_path, access_log_path, env, control_dir)
+    server = IdpServer(name, port, process, log_path, access_log_path, env)
     try:
         wait_until_ready(server)
     except BaseException:

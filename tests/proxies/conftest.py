@@ -81,31 +81,37 @@ def world(factory, runtime) -> World:
     return World(emitter, esm, user, other, firm, firm_esm, consultant)
 
 
-@pytest.fixture
-def second_client(factory, runtime, world) -> Enterprise:
-    """A second enterprise active at MELCCFP: both it and the emitter give the consulting
-    firm an external verifier proxy, which the firm's ESM assigns to its consultant."""
+def consultant_verifies_for(runtime, world, esm: Account, enterprise: Enterprise) -> None:
+    """The enterprise gives the consulting firm an external verifier proxy at MELCCFP, which
+    the firm's ESM assigns to its consultant."""
     from datetime import date
 
     from idp.proxies.models import ProxyKind
     from idp.proxies.services import MinistryGrant, assign_proxy, create_proxy
 
+    proxy = create_proxy(
+        db.session,
+        runtime,
+        esm,
+        enterprise_id=enterprise.id,
+        kind=ProxyKind.EXTERNAL,
+        ends_on=date(2027, 1, 1),
+        description="Vérification",
+        grants=[MinistryGrant("melccfp", False, frozenset({"melccfp.iqea.verifier"}))],
+        agent_identifier=world.firm.neq,
+        verified_at=runtime.clock(),
+    )
+    assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
+    db.session.commit()
+
+
+@pytest.fixture
+def second_client(factory, runtime, world) -> Enterprise:
+    """A second enterprise active at MELCCFP: both it and the emitter have the consulting
+    firm's consultant verify for them."""
     second = factory.enterprise("Papetière Boréale inc.")
     second_esm = factory.person(enterprise=second, name="Lise Boréale").account
     register(runtime, second_esm, "melccfp")
     for esm, enterprise in ((world.esm, world.emitter), (second_esm, second)):
-        proxy = create_proxy(
-            db.session,
-            runtime,
-            esm,
-            enterprise_id=enterprise.id,
-            kind=ProxyKind.EXTERNAL,
-            ends_on=date(2027, 1, 1),
-            description="Vérification",
-            grants=[MinistryGrant("melccfp", False, frozenset({"melccfp.iqea.verifier"}))],
-            agent_identifier=world.firm.neq,
-            verified_at=runtime.clock(),
-        )
-        assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
-    db.session.commit()
+        consultant_verifies_for(runtime, world, esm, enterprise)
     return second

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import event, select
 
 from idp.accounts.models import AccountStatus
 from idp.extensions import db
-from idp.proxies.models import ProxyKind
+from idp.proxies.models import Proxy, ProxyKind, ProxyStatus
 from idp.proxies.rights import RightsSource, enterprises_for, rights_at
 from idp.proxies.services import MinistryGrant, assign_proxy, cancel_proxy, create_proxy
 
-from .conftest import register
+from .conftest import consultant_verifies_for, register
 
 IQEA_OPERATOR = "melccfp.iqea.operator"
 IQEA_VERIFIER = "melccfp.iqea.verifier"
@@ -146,3 +147,65 @@ def test_enterprises_a_consultant_may_act_for(runtime, world, second_client):
     assert [f.enterprise_id for f in found] == sorted([world.emitter.id, second.id])
     # The firm itself is not active at MELCCFP: its consultant has nothing of his own there.
     assert world.firm.id not in [f.enterprise_id for f in found]
+
+
+# -- cost: a fixed number of queries, computed once per request --------------------------------
+
+
+@pytest.fixture
+def statements():
+    """The SQL statements the database session sends, as a list that grows."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_more_mandators_cost_no_more_queries(runtime, world, factory, second_client, statements):
+    """Each enterprise acted for used to cost its own queries; now the count is fixed."""
+
+    def acted_for() -> list[int]:
+        db.session.expire_all()
+        statements.clear()
+        found = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
+        return [f.enterprise_id for f in found]
+
+    assert len(acted_for()) == 2
+    with_two = len(statements)
+    third = factory.enterprise("Fonderie Mauricie inc.")
+    third_esm = factory.person(enterprise=third, name="Luc Mauricie").account
+    register(runtime, third_esm, "melccfp")
+    consultant_verifies_for(runtime, world, third_esm, third)
+    assert third.id in acted_for()
+    assert len(statements) == with_two
+
+
+def test_asked_again_it_is_not_read_again(runtime, world, second_client, statements):
+    second_id = second_client.id
+    first = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
+    statements.clear()
+    again = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
+    one = rights_at(db.session, runtime.catalogue, world.consultant, second_id, "melccfp", TODAY)
+    assert again == first
+    assert one in first
+    assert statements == []
+
+
+def test_a_write_makes_it_read_again(runtime, world, second_client):
+    before = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
+    assert second_client.id in [f.enterprise_id for f in before]
+    proxy = db.session.scalars(select(Proxy).where(Proxy.enterprise_id == second_client.id)).one()
+    proxy.status = ProxyStatus.CANCELLED
+    db.session.flush()
+    after = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
+    assert second_client.id not in [f.enterprise_id for f in after]
+
+
+def test_an_account_change_not_yet_flushed_counts(runtime, world):
+    assert held(runtime, world.esm, world.emitter)
+    world.esm.status = AccountStatus.SUSPENDED
+    assert held(runtime, world.esm, world.emitter) == frozenset()

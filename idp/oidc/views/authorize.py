@@ -31,7 +31,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from idp.accounts.models import UserSession
-from idp.claims.identity import Identity, build_citizen_identity, build_identity
+from idp.claims.identity import Identity, build_citizen_identity, identity_from_rights
 from idp.claims.subjects import pairwise_subject
 from idp.config import SUPPORTED_LOCALES
 from idp.enterprises.models import Enterprise
@@ -232,9 +232,7 @@ def _consent_or_code(
     account = visit.user_session.account
     enterprise = db.session.get(Enterprise, held.enterprise_id)
     assert enterprise is not None  # noqa: S101
-    identity = build_identity(
-        db.session, rt, account, enterprise, context.client.ministry, rt.today()
-    )
+    identity = identity_from_rights(db.session, rt, account, enterprise, held)
     return _code_after_consent(context, visit, enterprise, identity)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from idp.oidc.published import JWKS_PATH as JWKS_PATH  # served before Flask sees it
+
 bp = Blueprint("oidc", __name__)
 
 AUTHORIZE_PATH = "/oidc/authorize"
@@ -12,7 +14,6 @@ USERINFO_PATH = "/oidc/userinfo"
 REVOCATION_PATH = "/oidc/revoke"
 INTROSPECTION_PATH = "/oidc/introspect"
 END_SESSION_PATH = "/oidc/logout"
-JWKS_PATH = "/.well-known/jwks.json"
 
 
 def endpoint_url(issuer: str, path: str) -> str:

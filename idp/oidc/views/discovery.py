@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import current_app
 from werkzeug.wrappers import Response
 
 from idp.claims.identity import RIGHTS_DETAILS_TYPE
 from idp.oidc.acr import ACR_VALUES_SUPPORTED
 from idp.oidc.claims_catalogue import claims_supported, scopes_supported
+from idp.oidc.published import (
+    OAUTH_DISCOVERY_PATH,
+    OIDC_DISCOVERY_PATH,
+    Document,
+    PublishedDocuments,
+)
 from idp.oidc.views.common import (
     AUTHORIZE_PATH,
     END_SESSION_PATH,
@@ -26,35 +32,33 @@ from idp.oidc.views.common import (
     bp,
     endpoint_url,
 )
-from idp.web.context import runtime
+from idp.runtime import Runtime
 
-# Long enough to spare the provider, short enough that a new `next` key is seen well before
-# the rotation that makes it current (docs/keys.md).
-JWKS_MAX_AGE_SECONDS = 3600
-DISCOVERY_MAX_AGE_SECONDS = 3600
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+
+# GET and HEAD of these addresses are answered by idp.oidc.published before Flask sees them;
+# these views answer the rest (OPTIONS) from the same bytes.
 
 
 @bp.get(JWKS_PATH)
 def jwks() -> Response:
     """RFC 7517 key set: current, next and still-published retired keys, public parts only."""
-    return _public_json(runtime().keystore.jwks(), JWKS_MAX_AGE_SECONDS)
+    return _as_response(_documents().jwks())
 
 
-@bp.get("/.well-known/openid-configuration")
+@bp.get(OIDC_DISCOVERY_PATH)
 def openid_configuration() -> Response:
-    return _public_json(provider_metadata(), DISCOVERY_MAX_AGE_SECONDS)
+    return _as_response(_documents().metadata())
 
 
-@bp.get("/.well-known/oauth-authorization-server")
+@bp.get(OAUTH_DISCOVERY_PATH)
 def oauth_authorization_server() -> Response:
     """RFC 8414 asks for the same document at this address."""
-    return _public_json(provider_metadata(), DISCOVERY_MAX_AGE_SECONDS)
+    return _as_response(_documents().metadata())
 
 
-def provider_metadata() -> dict[str, Any]:
-    rt = runtime()
+def provider_metadata(rt: Runtime) -> dict[str, Any]:
     issuer = rt.settings.issuer
     return {
         "issuer": issuer,
@@ -95,8 +99,13 @@ def provider_metadata() -> dict[str, Any]:
     }
 
 
-def _public_json(body: dict[str, Any], max_age: int) -> Response:
-    response = jsonify(body)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
+def _documents() -> PublishedDocuments:
+    documents: PublishedDocuments = current_app.extensions["idp.published"]
+    return documents
+
+
+def _as_response(document: Document) -> Response:
+    response = Response(document.body, mimetype="application/json")
+    for name, value in document.headers:
+        response.headers[name] = value
     return response

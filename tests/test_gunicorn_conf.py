@@ -1,0 +1,44 @@
+"""config/gunicorn.conf.py: the production settings, read from IDP_* variables."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+CONF = Path(__file__).resolve().parents[1] / "config" / "gunicorn.conf.py"
+
+
+@pytest.fixture
+def read_settings(monkeypatch, tmp_path):
+    # The file prepares the metrics folder and the log format in the environment: keep both
+    # away from this process's.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    monkeypatch.setenv("IDP_LOG_FORMAT", "text")
+
+    def read(**env: str) -> dict:
+        for name in ("IDP_CONTROL_SOCKET", "IDP_WORKERS", "IDP_BIND"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(CONF))
+
+    return read
+
+
+def test_the_control_socket_is_off_unless_given_a_path_of_its_own(read_settings, tmp_path):
+    default = read_settings()
+    assert default["control_socket_disable"] is True
+    own = str(tmp_path / "idp.ctl")
+    given = read_settings(IDP_CONTROL_SOCKET=own)
+    assert given["control_socket"] == own
+    assert given["control_socket_disable"] is False
+
+
+def test_workers_and_address_come_from_the_environment(read_settings):
+    settings = read_settings(IDP_WORKERS="3", IDP_BIND="0.0.0.0:9000")
+    assert settings["workers"] == 3
+    assert settings["bind"] == "0.0.0.0:9000"
+    assert settings["preload_app"] is True
+    assert settings["worker_class"] == "gthread"
