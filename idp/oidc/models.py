@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.db_types import UTCDateTime
@@ -50,6 +50,9 @@ class Grant(db.Model):  # type: ignore[name-defined]
 
 class AuthorizationCode(db.Model):  # type: ignore[name-defined]
     __tablename__ = "oidc_authorization_codes"
+    # Every authorization request checks that its nonce was not used before (authlib's
+    # exists_nonce): without this index, a scan of every code ever issued.
+    __table_args__ = (Index("ix_oidc_authorization_codes_client_id_nonce", "client_id", "nonce"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
