@@ -138,6 +138,7 @@ def lifecycle_run() -> None:
         f"{report.accounts_cancelled}; proxy reminders: {report.proxy_reminders}; "
         f"proxies expired: {report.proxies_expired}; grants ended: {report.grants_ended}; "
         f"citizen enrolments removed: {report.enrolments_removed}; "
+        f"expired codes, tokens and requests removed: {report.expired_removed}; "
         f"back-channel logouts delivered: {delivered} of {len(tried)}."
     )
 

@@ -1,5 +1,6 @@
 """The lifecycle run: inactivity cancellations, proxy expiry reminders, expiries recorded,
-citizens' enrolments and address changes left unconfirmed removed.
+citizens' enrolments and address changes left unconfirmed removed, expired one-time artefacts
+(authorization codes, tokens, emailed codes, client assertions, SAML requests) deleted.
 
 ``idp lifecycle run`` is idempotent and safe to run from cron many times a day: reminders carry
 a key (see :mod:`idp.mailbox.notices`) so none is sent twice, and each expiry is recorded once.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from idp.accounts.models import Account, AccountStatus
 from idp.accounts.sessions import EndReason, end_account_sessions
@@ -23,12 +24,18 @@ from idp.db_types import DbSession
 from idp.errors import DeliveryError
 from idp.mailbox.models import MailboxMessage
 from idp.mailbox.notices import esms_of, notify_inactivity, notify_proxy_expiring
+from idp.mfa.models import OneTimeCode
 from idp.oidc.logout import on_rights_changed
+from idp.oidc.models import AuthorizationCode, IssuedToken, UsedClientAssertion
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyStatus
 from idp.proxies.validity import add_years
 from idp.runtime import Runtime
+from idp.saml.models import SamlRequest
 
 INACTIVITY_YEARS = 2
+EXPIRED_RETENTION = timedelta(days=1)
+# Rows that are dead once expired (citizens' enrolments and email changes have their own).
+EXPIRING_ARTEFACTS = (AuthorizationCode, IssuedToken, UsedClientAssertion, OneTimeCode, SamlRequest)
 # Reminders go out this many days before the date; only the nearest threshold is sent.
 REMINDER_DAYS = (30, 7)
 
@@ -43,6 +50,7 @@ class LifecycleReport:
     proxies_expired: int = 0
     grants_ended: int = 0
     enrolments_removed: int = 0
+    expired_removed: int = 0
 
 
 def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
@@ -53,9 +61,23 @@ def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
     _expiring_proxies(session, runtime, today, report)
     _expired_proxies(session, runtime, today, report)
     report.enrolments_removed = remove_expired_links(session, runtime)
+    report.expired_removed = _remove_expired_artefacts(session, runtime)
     # Expired proxies and registrations end the grants that stood on them.
     report.grants_ended = on_rights_changed(session, runtime)
     return report
+
+
+def _remove_expired_artefacts(session: DbSession, runtime: Runtime) -> int:
+    """One-time artefacts a day past their expiry: nothing reads them any more (an expired code,
+    token or request is refused on its date), and the tables would otherwise grow with every
+    sign-in. The day covers the replay checks that look at them just past expiry (a nonce, an
+    AuthnRequest ID within the clock skew)."""
+    cutoff = runtime.clock() - EXPIRED_RETENTION
+    removed = 0
+    for model in EXPIRING_ARTEFACTS:
+        result = session.execute(delete(model).where(model.expires_at < cutoff))
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
 
 
 def cancellation_date(account: Account) -> date:

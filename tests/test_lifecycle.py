@@ -14,6 +14,8 @@ from idp.citizens.sin import sin_hash
 from idp.extensions import db
 from idp.lifecycle import cancellation_date, run_lifecycle
 from idp.mailbox.models import MailboxMessage, MessageKind
+from idp.mfa.models import OneTimeCode
+from idp.oidc.models import UsedClientAssertion
 from idp.proxies.models import ProxyKind
 from idp.proxies.services import MinistryGrant, assign_proxy, create_proxy
 from tests.citizens.conftest import AMELIE, NOBODY, OLIVIER, CitizenBrowser, make_citizen
@@ -71,6 +73,28 @@ def test_inactive_account_is_cancelled_and_its_sessions_end(runtime, factory, cl
     ).one()
     assert event.details["reason"] == "inactivity"
     assert event.actor_account_id is None
+
+
+def test_expired_one_time_artefacts_are_removed_a_day_later(runtime, factory, clock, auth):
+    auth.sign_in(factory.person())  # an emailed code, used
+    db.session.add(UsedClientAssertion(key="a" * 64, expires_at=clock.now + timedelta(minutes=2)))
+    db.session.commit()
+
+    def left() -> tuple[int, int]:
+        codes = db.session.scalar(select(func.count(OneTimeCode.id)))
+        assertions = db.session.scalar(select(func.count()).select_from(UsedClientAssertion))
+        return codes, assertions
+
+    assert left() == (1, 1)
+    clock.advance(hours=23)  # expired, but within the day replay checks may still look at
+    assert run_lifecycle(db.session, runtime).expired_removed == 0
+    assert left() == (1, 1)
+    clock.advance(hours=2)
+    db.session.add(UsedClientAssertion(key="b" * 64, expires_at=clock.now + timedelta(minutes=2)))
+    assert run_lifecycle(db.session, runtime).expired_removed == 2
+    db.session.commit()
+    assert left() == (0, 1)  # the live assertion stays
+    assert run_lifecycle(db.session, runtime).expired_removed == 0
 
 
 def test_running_twice_sends_nothing_twice(runtime, factory, clock, smtp):
@@ -144,6 +168,7 @@ def test_lifecycle_command(app, factory, clock):
     result = app.test_cli_runner().invoke(args=["lifecycle", "run"])
     assert result.exit_code == 0, result.output
     assert "accounts cancelled: 1" in result.output
+    assert "expired codes, tokens and requests removed: 0" in result.output
 
 
 # -- citizens ---------------------------------------------------------------------------------
