@@ -5,8 +5,7 @@ These documents are public, the same for everyone, and change only when the key 
 a small WSGI layer in front of Flask answers ``GET`` and ``HEAD`` for them without the work every
 page needs (session, rate limits, CSP, language): bytes ready to send, an ``ETag`` for
 conditional requests, the headers a public JSON document needs, and the request counted in the
-Prometheus metrics like any other. Other methods reach the Flask views, which answer the same
-documents (and ``405`` where Flask does).
+Prometheus metrics like any other. Other methods go on to Flask (``405``, ``OPTIONS``).
 """
 
 from __future__ import annotations

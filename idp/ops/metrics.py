@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 from idp.audit.models import AuditEvent
 from idp.audit.tags import AuditAction, Outcome
 from idp.db_types import DbSession
-from idp.oidc.models import IssuedToken
 from idp.ops.process import MULTIPROC_ENV
 
 HTTP_REQUESTS = Counter(
@@ -72,13 +71,11 @@ def _collect(session: Session, _flush_context: Any) -> None:
     for instance in session.new:
         if isinstance(instance, AuditEvent):
             pending.append(("event", instance.action, instance.outcome, instance.details))
-        elif isinstance(instance, IssuedToken):
-            pending.append(("token", instance.kind, "", {}))
 
 
 def count_tokens_on_commit(session: DbSession, kinds: list[str]) -> None:
-    """Tokens written with a plain INSERT (idp.oidc.issuance.record_tokens), which the flush
-    hook above does not see: counted on commit all the same."""
+    """Tokens are written with a plain INSERT (idp.oidc.issuance.record_tokens), which the flush
+    hook above does not see: the writer says what it wrote, counted on commit like the rest."""
     pending = session.info.setdefault(_PENDING, [])
     pending.extend(("token", kind, "", {}) for kind in kinds)
 

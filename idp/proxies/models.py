@@ -66,9 +66,6 @@ class Proxy(db.Model):  # type: ignore[name-defined]
         """Neither cancelled nor expired: the end date is the last day it grants anything."""
         return proxy_in_force(self.status, self.starts_on, self.ends_on, today)
 
-    def grant_for(self, ministry_key: str) -> ProxyMinistry | None:
-        return next((m for m in self.ministries if m.ministry_key == ministry_key), None)
-
 
 class ProxyMinistry(db.Model):  # type: ignore[name-defined]
     """What a proxy grants at one ministry: everything (« Sans restriction ») or chosen rights."""

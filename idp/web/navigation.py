@@ -111,9 +111,6 @@ class _LazyItems:
     def __iter__(self) -> Iterator[NavItem]:
         return iter(self._get())
 
-    def __len__(self) -> int:
-        return len(self._get())
-
     def __bool__(self) -> bool:
         return bool(self._get())
 

@@ -37,8 +37,9 @@ from idp.runtime import Runtime
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
-# GET and HEAD of these addresses are answered by idp.oidc.published before Flask sees them;
-# these views answer the rest (OPTIONS) from the same bytes.
+# GET and HEAD of these addresses are answered by idp.oidc.published before Flask sees them. The
+# routes stay for what Flask does with them (405 to other methods, OPTIONS, url_for) and serve
+# the same bytes to an app called without that layer.
 
 
 @bp.get(JWKS_PATH)
