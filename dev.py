@@ -5,9 +5,9 @@
     python3 dev.py test     install, then run the whole test suite (pytest arguments may follow)
 
 Everything goes into .venv beside this file; Debian packages the tests need are installed
-with apt-get when missing, and the Node packages of the client-library tests (openid-client)
-into tests/oidc/node/node_modules with npm. Only the standard library is used here, since nothing
-else exists yet.
+with apt-get when missing, and the Node packages of the tests with npm: openid-client for the
+client-library tests (tests/oidc/node), axe-core for the browser tests' accessibility check
+(tests/e2e/node). Only the standard library is used here, since nothing else exists yet.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ STAMP = VENV / ".installed"
 APT_PACKAGES_FOR_TESTS: dict[str, str] = {"xmlsec1": "xmlsec1", "chromium": "chromium"}
 # Debian packages the provider itself needs (pysaml2 runs the xmlsec1 program).
 APT_PACKAGES_FOR_DEMO: dict[str, str] = {"xmlsec1": "xmlsec1"}
-# The relying party built on Node's openid-client (tests/oidc/test_client_libraries.py).
-NODE_TESTS_DIR = Path("tests") / "oidc" / "node"
+# Node packages of the tests, one package-lock.json each: the relying party built on Node's
+# openid-client (tests/oidc/test_client_libraries.py) and axe-core, injected into the pages by
+# the browser tests (tests/e2e/accessibility.py).
+NODE_TESTS_DIRS = [Path("tests") / "oidc" / "node", Path("tests") / "e2e" / "node"]
 
 
 def main(argv: list[str]) -> int:
@@ -46,7 +48,8 @@ def main(argv: list[str]) -> int:
         ensure_apt_packages(APT_PACKAGES_FOR_DEMO)
         return run_demo(rest)
     ensure_apt_packages(APT_PACKAGES_FOR_TESTS)
-    ensure_node_packages(NODE_TESTS_DIR)
+    for directory in NODE_TESTS_DIRS:
+        ensure_node_packages(directory)
     return run_tests(rest)
 
 
@@ -93,7 +96,7 @@ def ensure_node_packages(directory: Path) -> None:
     if npm is None:
         print(
             f"NOTICE: npm not found, the Node packages of {directory} are not installed: "
-            "the openid-client tests will fail until Node.js 20+ and npm are installed.",
+            "the tests that use them will fail until Node.js 20+ and npm are installed.",
             flush=True,
         )
         return

@@ -53,6 +53,19 @@ control_socket = os.environ.get("IDP_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
 
 
+def on_starting(server: Any) -> None:
+    """Say it loudly when guess limits would be counted per worker: without Redis, the sign-in
+    throttle and the rate limits live in each worker's memory, and an attacker's budget is
+    multiplied by the number of workers (docs/deploy.md)."""
+    if server.cfg.workers > 1 and not os.environ.get("IDP_REDIS_URL"):
+        server.log.warning(
+            "%d workers without IDP_REDIS_URL: each counts sign-in guesses and rate limits on "
+            "its own, so the limits are %d times looser; set IDP_REDIS_URL or run one worker",
+            server.cfg.workers,
+            server.cfg.workers,
+        )
+
+
 def post_fork(server: Any, worker: Any) -> None:
     """Connections opened in the master (migrations check, preload) are not the worker's."""
     from idp.ops.process import forget_inherited_connections

@@ -21,6 +21,7 @@ from idp.mail.senders import MailSender, SmtpSender
 from idp.ministries.catalogue import load_catalogue
 from idp.relying_parties import load_registry
 from idp.runtime import Runtime
+from idp.web.converters import PathSegmentConverter, RowIdConverter
 
 MIGRATIONS_DIR = __path__[0] + "/migrations"
 
@@ -76,6 +77,10 @@ def create_app(
     )
     app.extensions["idp.runtime"] = runtime
 
+    # Before any route is added: every `<int:…>` is then a row id a database can hold, and
+    # every `<name>` a path segment without control characters.
+    app.url_map.converters["int"] = RowIdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PathSegmentConverter
     _init_extensions(app, settings)
     _register_blueprints(app, settings)
     _init_oidc(app)
@@ -131,6 +136,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     from idp.ops.logs import configure_logging, init_request_ids
     from idp.ops.metrics import init_metrics
     from idp.web.i18n import init_i18n
+    from idp.web.request_text import init_request_text
     from idp.web.security import init_security
 
     configure_logging(settings)
@@ -146,6 +152,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     init_i18n(app, babel)
     init_security(app, settings, app.extensions["idp.runtime"].registry)
+    init_request_text(app)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -97,6 +97,14 @@ class Settings(BaseSettings):
         description="A refresh token expires this long after it was issued; each use rotates "
         "it. Without `offline_access` the family also ends with the browser session.",
     )
+    oidc_client_assertion_max_lifetime_seconds: int = Field(
+        3600,
+        gt=0,
+        le=604800,
+        description="Longest life of a `private_key_jwt` client assertion: `exp - iat` (or "
+        "`exp` minus now when `iat` is absent). 3600 is FAPI 2.0's bound and authlib's default; "
+        "pyoidc signs for 600. At most a week. Each `jti` is kept until its assertion expires.",
+    )
     relying_parties_dir: Path = Field(
         PROJECT_ROOT / "relying_parties",
         description="Directory of relying-party registration files.",
@@ -142,8 +150,9 @@ class Settings(BaseSettings):
 
     signin_account_delays: str = Field(
         "3/minute;6/10 minutes",
-        description="Progressive delay per user code: failures allowed per window "
-        "(`limits` notation, `;`-separated). Past one, the person waits for the window.",
+        description="Progressive delay per user code: wrong guesses checked per window "
+        "(`limits` notation, `;`-separated), never more, even for simultaneous requests. Past "
+        "one, the person waits for the window.",
     )
     signin_account_lock_failures: str = Field(
         "10/30 minutes",
@@ -187,7 +196,12 @@ class Settings(BaseSettings):
         7200, description="Time allowed to go through the steps of an account creation."
     )
     citizen_link_seconds: int = Field(
-        172800, description="Validity of an emailed confirmation link (account or new address)."
+        172800, description="Validity of the emailed link that activates a new citizen account."
+    )
+    email_link_seconds: int = Field(
+        172800,
+        description="Validity of the link sent to a new email address to confirm it (both "
+        "portals); the account keeps its old address until the link is opened.",
     )
     citizen_security_question_attempts: int = Field(
         3, description="Wrong answers to a security question before the sign-in starts over."

@@ -1,8 +1,8 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
-from idp.accounts.models import Account, UserSession
+from idp.accounts.models import Account, EmailChange, UserSession
 from idp.audit.models import AuditEvent
-from idp.citizens.models import CitizenEnrolment, CitizenProfile, EmailChange, SecurityAnswer
+from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.claims.models import MinistryIdentity
 from idp.consents.models import Consent
 from idp.enterprises.models import Enterprise

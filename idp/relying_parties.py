@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from idp.ministries.catalogue import Catalogue
 from idp.net import is_loopback_host
@@ -80,6 +88,11 @@ class OidcClient(BaseModel):
     required_rights: tuple[str, ...] = ()
     # A citizen service that needs the emailed code (not a security question) says so here.
     minimum_acr: Literal["urn:clicsequr:acr:mfa"] | None = None
+    # PKCE (S256) in every authorization request (RFC 9700 2.1.1). `false` only for a legacy
+    # confidential site that cannot send it: its codes are then open to injection by anyone
+    # who can put a stolen code in the site's callback (docs/relying-parties.md). A TOML
+    # boolean only: a security switch is not guessed from "no" or 0.
+    require_pkce: StrictBool = True
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
@@ -103,6 +116,8 @@ class OidcClient(BaseModel):
         keys = [k for k in (self.jwks, self.jwks_uri) if k]
         if method == "private_key_jwt" and len(keys) != 1:
             raise ValueError("private_key_jwt needs exactly one of jwks, jwks_uri, jwks_file")
+        if method == "none" and not self.require_pkce:
+            raise ValueError("a public client (method none) cannot set require_pkce = false")
         if method == "none" and "client_credentials" in self.grant_types:
             raise ValueError("a public client (method none) cannot use client_credentials")
         if "authorization_code" in self.grant_types and not self.redirect_uris:

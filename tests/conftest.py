@@ -294,7 +294,7 @@ def app(app_config: dict[str, Any], clock: MutableClock, smtp: SmtpCapture) -> I
     app.config["TESTING"] = True
     app.test_client_class = RequestIsolatingClient
     if REDIS_URL:
-        app.extensions["idp.runtime"].throttle.storage.reset()
+        app.extensions["idp.runtime"].throttle.reset()
     with app.app_context():
         yield app
         db.session.remove()

@@ -360,6 +360,14 @@ def test_retired_keys_must_outlive_every_signed_token(tmp_path, lifetime):
     assert load_settings(**{lifetime: 3599, "keys_retired_retention_seconds": 3600})
 
 
+def test_client_assertion_lifetime_cap_is_an_hour_and_bounded():
+    assert load_settings().oidc_client_assertion_max_lifetime_seconds == 3600
+    for refused in (0, 604801):
+        with pytest.raises(PydanticValidationError):
+            load_settings(oidc_client_assertion_max_lifetime_seconds=refused)
+    assert load_settings(oidc_client_assertion_max_lifetime_seconds=604800)
+
+
 def test_the_taxpayer_registry_is_reached_over_tls_except_on_loopback(tmp_path):
     # Social insurance numbers travel in the request body.
     with pytest.raises(pydantic.ValidationError, match="https"):

@@ -18,7 +18,7 @@ def read_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("IDP_LOG_FORMAT", "text")
 
     def read(**env: str) -> dict:
-        for name in ("IDP_CONTROL_SOCKET", "IDP_WORKERS", "IDP_BIND"):
+        for name in ("IDP_CONTROL_SOCKET", "IDP_WORKERS", "IDP_BIND", "IDP_REDIS_URL"):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -42,3 +42,31 @@ def test_workers_and_address_come_from_the_environment(read_settings):
     assert settings["bind"] == "0.0.0.0:9000"
     assert settings["preload_app"] is True
     assert settings["worker_class"] == "gthread"
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def warning(self, message: str, *args: object) -> None:
+        self.warnings.append(message % args)
+
+
+class _Server:
+    def __init__(self, workers: int) -> None:
+        self.cfg = type("Cfg", (), {"workers": workers})()
+        self.log = _Log()
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis", "warned"),
+    [(2, None, True), (1, None, False), (2, "redis://127.0.0.1:6379/0", False)],
+)
+def test_several_workers_without_redis_are_warned_of(read_settings, workers, redis, warned):
+    env = {"IDP_REDIS_URL": redis} if redis else {}
+    settings = read_settings(**env)
+    server = _Server(workers)
+    settings["on_starting"](server)
+    assert bool(server.log.warnings) is warned
+    if warned:
+        assert "2 times looser" in server.log.warnings[0]

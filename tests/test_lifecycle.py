@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from idp.accounts.models import Account, AccountRole, AccountStatus, UserSession
+from idp.accounts.models import Account, AccountRole, AccountStatus, EmailChange, UserSession
 from idp.audit.models import AuditEvent
-from idp.citizens.models import CitizenEnrolment, CitizenProfile, EmailChange
+from idp.citizens.models import CitizenEnrolment, CitizenProfile
 from idp.citizens.sin import sin_hash
 from idp.extensions import db
 from idp.lifecycle import cancellation_date, run_lifecycle

@@ -85,6 +85,7 @@ def test_valid_client_loads(tmp_path):
         ('client_id = "iqea-backend"', 'client_id = "IQEA backend"', "client_id"),
         ('"client_secret_basic"', '"magic"', "token_endpoint_auth_method"),
         ('scopes = ["openid", ', "scopes = [", "openid"),
+        ('kind = "oidc"', 'kind = "oidc"\nrequire_pkce = "no"', "require_pkce"),
     ],
 )
 def test_invalid_files_are_refused_with_the_reason(tmp_path, old, new, message):
@@ -129,6 +130,22 @@ def test_public_client_cannot_use_client_credentials(tmp_path):
     )
     write(tmp_path, text)
     with pytest.raises(RegistryError, match="public client"):
+        load_registry(tmp_path, CATALOGUE)
+
+
+def test_pkce_is_required_unless_a_confidential_client_opts_out(tmp_path):
+    write(tmp_path, VALID)
+    assert load_registry(tmp_path, CATALOGUE).client("iqea-backend").require_pkce is True
+    write(tmp_path, VALID + "require_pkce = false\n")
+    assert load_registry(tmp_path, CATALOGUE).client("iqea-backend").require_pkce is False
+
+
+def test_public_client_cannot_opt_out_of_pkce(tmp_path):
+    text = VALID.replace('"client_secret_basic"', '"none"').replace(
+        f'client_secret_sha256 = "{SECRET_SHA256}"', "require_pkce = false"
+    )
+    write(tmp_path, text)
+    with pytest.raises(RegistryError, match="cannot set require_pkce = false"):
         load_registry(tmp_path, CATALOGUE)
 
 

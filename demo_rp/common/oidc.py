@@ -35,8 +35,8 @@ from demo_rp.common.site import ClaimsRefusedError, profile, setting
 logger = logging.getLogger(__name__)
 
 PROVIDER = "clicsequr"
-# The provider refuses client assertions living more than five minutes; authlib's default is
-# an hour (docs/relying-parties.md).
+# One minute, though the provider accepts an hour (authlib's default, docs/relying-parties.md):
+# an assertion is made for one request, and a short-lived one is worth less to whoever copies it.
 ASSERTION_LIFETIME_SECONDS = 60
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPE = "logout+jwt"  # noqa: S105 (a media type)

@@ -119,3 +119,21 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     @property
     def is_authenticated(self) -> bool:
         return self.ended_at is None and self.stage == SessionStage.AUTHENTICATED
+
+
+class EmailChange(db.Model):  # type: ignore[name-defined]
+    """A new email address waiting for its owner to open the link sent there; the account
+    keeps the old one (and its codes go there) until then. Both portals."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # SHA-256 of the emailed link's token: a copy of the database cannot open it.
+    confirmation_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Who asked: the person, or an electronic services manager for a user of the enterprise.
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

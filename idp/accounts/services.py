@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from idp.accounts.attempts import Window
 from idp.accounts.models import Account, AccountRole, AccountStatus, Portal, UserSession
 from idp.accounts.password_policy import check_password
-from idp.accounts.sessions import start_pending_session
+from idp.accounts.sessions import EndReason, end_account_sessions, start_pending_session
+from idp.accounts.throttle import FailureOutcome, Reservation
 from idp.accounts.user_codes import generate_user_code, normalize_user_code
 from idp.audit.services import ClientInfo, record
 from idp.audit.tags import AuditAction, Outcome
@@ -136,30 +140,36 @@ def sign_in_with_password(
     an unknown user code here: citizens sign in at clicSÉQUR – Citoyens only, and back.
     """
     code = normalize_user_code(user_code)
-    ip = client.ip or "unknown"
-    throttle = runtime.throttle
     account = find_by_user_code(session, code)
     if account is not None and account.portal != portal:
         account = None
     _release_expired_lock(session, runtime, account, client)
-
-    state = throttle.check(code, ip)
-    if not state.allowed:
-        record(
-            session,
-            runtime.clock,
-            AuditAction.SIGNIN_THROTTLED,
-            Outcome.DENIED,
-            client=client,
-            subject_id=account.id if account else None,
-            locked=state.locked,
-        )
-        raise ThrottledError(retry_at=state.retry_at or runtime.clock(), locked=state.locked)
+    reservation = reserve_guess(session, runtime, code, client, account)
 
     password_ok = runtime.hashing.verify(account.password_hash if account else None, password)
     if account is None or not password_ok or not account.is_active:
-        _record_failure(session, runtime, account, code, ip, client, password_ok)
-        raise AuthenticationFailedError()
+        if account is None:
+            reason = "unknown_user_code"
+        elif not password_ok:
+            reason = "wrong_password"
+        else:
+            reason = f"account_{account.status}"
+        record(
+            session,
+            runtime.clock,
+            AuditAction.SIGNIN_PASSWORD,
+            Outcome.FAILURE,
+            client=client,
+            subject_id=account.id if account else None,
+            enterprise_id=account.enterprise_id if account else None,
+            reason=reason,
+        )
+        outcome = count_failed_guess(session, runtime, reservation, account, client)
+        state = outcome.state
+        raise AuthenticationFailedError(
+            remaining=outcome.remaining, retry_at=state.retry_at, locked=state.locked
+        )
+    runtime.throttle.give_back(reservation)
 
     if runtime.hashing.needs_rehash(account.password_hash):
         account.password_hash = runtime.hashing.hash(password)
@@ -178,34 +188,44 @@ def sign_in_with_password(
     )
 
 
-def _record_failure(
+def reserve_guess(
     session: DbSession,
     runtime: Runtime,
-    account: Account | None,
-    code: str,
-    ip: str,
+    user_code: str,
     client: ClientInfo,
-    password_ok: bool,
-) -> None:
-    if account is None:
-        reason = "unknown_user_code"
-    elif not password_ok:
-        reason = "wrong_password"
-    else:
-        reason = f"account_{account.status}"
-    outcome = runtime.throttle.record_failure(code, ip)
-    subject_id = account.id if account else None
-    enterprise_id = account.enterprise_id if account else None
+    account: Account | None,
+    *,
+    extra: Sequence[Window] = (),
+) -> Reservation:
+    """A place for one guess of a secret of ``user_code`` (a password, a security answer), or
+    :class:`ThrottledError` (audited) before anything is checked."""
+    reservation = runtime.throttle.reserve(user_code, client.ip or "unknown", extra=extra)
+    if reservation.allowed:
+        return reservation
+    state = reservation.blocked
     record(
         session,
         runtime.clock,
-        AuditAction.SIGNIN_PASSWORD,
-        Outcome.FAILURE,
+        AuditAction.SIGNIN_THROTTLED,
+        Outcome.DENIED,
         client=client,
-        subject_id=subject_id,
-        enterprise_id=enterprise_id,
-        reason=reason,
+        subject_id=account.id if account else None,
+        locked=state.locked,
     )
+    raise ThrottledError(retry_at=state.retry_at or runtime.clock(), locked=state.locked)
+
+
+def count_failed_guess(
+    session: DbSession,
+    runtime: Runtime,
+    reservation: Reservation,
+    account: Account | None,
+    client: ClientInfo,
+) -> FailureOutcome:
+    """The guess was wrong: it stays counted; a lock it sets is recorded on the account."""
+    outcome = runtime.throttle.count_failure(reservation)
+    subject_id = account.id if account else None
+    enterprise_id = account.enterprise_id if account else None
     if outcome.account_locked:
         if account is not None:
             account.locked_until = outcome.state.retry_at
@@ -221,6 +241,34 @@ def _record_failure(
         )
     if outcome.ip_locked:
         record(session, runtime.clock, AuditAction.CLIENT_IP_LOCK, Outcome.DENIED, client=client)
+    return outcome
+
+
+def check_password_guess(
+    session: DbSession,
+    runtime: Runtime,
+    account: Account,
+    password: str,
+    *,
+    client: ClientInfo,
+    wrong: Any,
+    field: str,
+) -> None:
+    """The account's password asked again by a form of a signed-in person (to change it, to
+    close the account): a guess under the same throttle as sign-in. A wrong one raises
+    :class:`ValidationError` (``wrong`` on ``field``) with the attempts left; a wait raises
+    :class:`ThrottledError` before anything is checked."""
+    reservation = reserve_guess(session, runtime, account.user_code, client, account)
+    if not runtime.hashing.verify(account.password_hash, password):
+        outcome = count_failed_guess(session, runtime, reservation, account, client)
+        raise ValidationError(
+            wrong,
+            field=field,
+            remaining=outcome.remaining,
+            retry_at=outcome.state.retry_at,
+            locked=outcome.state.locked,
+        )
+    runtime.throttle.give_back(reservation)
 
 
 def _release_expired_lock(
@@ -250,10 +298,19 @@ def unlock_account(
     *,
     actor_id: int | None = None,
     client: ClientInfo | None = None,
+    reason: str = "administrator",
+    only_if_locked: bool = False,
 ) -> None:
-    """Lift a sign-in lock now and forget the failures; audited with who did it."""
+    """Lift a sign-in lock now and forget the failures; audited with who did it and why.
+
+    ``only_if_locked``: forget the failures in any case, but record an unlock only if there
+    was a lock (an ESM's password reset lifts waits as a matter of course).
+    """
+    was_locked = runtime.throttle.is_locked(account.user_code) or account.locked_until is not None
     runtime.throttle.unlock(account.user_code)
     account.locked_until = None
+    if only_if_locked and not was_locked:
+        return
     record(
         session,
         runtime.clock,
@@ -262,7 +319,7 @@ def unlock_account(
         actor_id=actor_id,
         subject_id=account.id,
         enterprise_id=account.enterprise_id,
-        reason="administrator",
+        reason=reason,
     )
 
 
@@ -274,12 +331,26 @@ def change_password(
     new_password: str,
     current_password: str | None = None,
     client: ClientInfo | None = None,
-) -> None:
-    """Set a new password after the policy checks; the current one is asked unless forced."""
-    if not account.must_change_password and not runtime.hashing.verify(
-        account.password_hash, current_password or ""
-    ):
-        raise ValidationError(_l("The current password is not right."), field="current_password")
+    keep_session_id: int | None = None,
+) -> int:
+    """Set a new password after the policy checks; the current one is asked unless forced.
+
+    The current password is a guess like any other: it goes through the sign-in throttle of
+    the account (delays, then the lock), so a session left open is not a way to try passwords.
+    Every other session of the person ends, with their grants (back-channel logout to the
+    sites); the one ``keep_session_id`` names stays. Returns how many sessions ended.
+    """
+    client = client or ClientInfo()
+    if not account.must_change_password:
+        check_password_guess(
+            session,
+            runtime,
+            account,
+            current_password or "",
+            client=client,
+            wrong=_l("The current password is not right."),
+            field="current_password",
+        )
     settings = runtime.settings
     try:
         check_password(
@@ -297,6 +368,9 @@ def change_password(
         )
     account.password_hash = runtime.hashing.hash(new_password)
     account.must_change_password = False
+    ended = end_account_sessions(
+        session, runtime, account.id, EndReason.PASSWORD_CHANGED, keep_session_id=keep_session_id
+    )
     record(
         session,
         runtime.clock,
@@ -305,4 +379,6 @@ def change_password(
         actor_id=account.id,
         subject_id=account.id,
         enterprise_id=account.enterprise_id,
+        sessions_ended=ended,
     )
+    return ended

@@ -35,6 +35,7 @@ class EndReason:
     RELYING_PARTY_LOGOUT = "relying_party_logout"
     SECURITY_QUESTION_FAILED = "security_question_failed"
     ACCOUNT_CLOSED = "account_closed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
 
 
 def hash_token(token: str) -> str:
@@ -169,15 +170,22 @@ def end_session(
     on_sessions_ended(session, runtime, [user_session.id])
 
 
-def end_account_sessions(session: DbSession, runtime: Runtime, account_id: int, reason: str) -> int:
-    """End every live session of an account (suspension, cancellation); returns how many."""
-    ids = list(
-        session.scalars(
-            select(UserSession.id).where(
-                UserSession.account_id == account_id, UserSession.ended_at.is_(None)
-            )
-        )
+def end_account_sessions(
+    session: DbSession,
+    runtime: Runtime,
+    account_id: int,
+    reason: str,
+    *,
+    keep_session_id: int | None = None,
+) -> int:
+    """End every live session of an account (suspension, cancellation, a new password), but
+    the one ``keep_session_id`` names; returns how many ended."""
+    query = select(UserSession.id).where(
+        UserSession.account_id == account_id, UserSession.ended_at.is_(None)
     )
+    if keep_session_id is not None:
+        query = query.where(UserSession.id != keep_session_id)
+    ids = list(session.scalars(query))
     if not ids:
         return 0
     session.execute(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from idp.accounts.forms import ChangePasswordForm, SignInForm, SignOutForm
+from idp.accounts.models import UserSession
 from idp.accounts.services import change_password, sign_in_with_password
 from idp.accounts.sessions import EndReason, end_session
 from idp.audit.services import record
@@ -23,7 +26,12 @@ from idp.web.context import (
     signed_in_session,
 )
 from idp.web.i18n import safe_next
-from idp.web.messages import throttled_message
+from idp.web.messages import (
+    failed_sign_in_message,
+    guesses_left_sentence,
+    must_wait,
+    throttled_message,
+)
 from idp.web.session_loader import clear_session_token, set_session_token
 
 bp = Blueprint("accounts", __name__)
@@ -37,6 +45,7 @@ def login() -> Response | str:
     """Step 1: user code and password."""
     form = SignInForm()
     error = None
+    waiting = False
     hint = request.args.get("login_hint")
     if request.method == "GET" and hint:
         # A relying party's `login_hint` (OIDC): the user code, if it gave one.
@@ -53,13 +62,10 @@ def login() -> Response | str:
             )
         except ThrottledError as exc:
             db.session.commit()  # the refusal's audit event
-            error = throttled_message(exc)
-        except AuthenticationFailedError:
+            error, waiting = throttled_message(exc), True
+        except AuthenticationFailedError as exc:
             db.session.commit()
-            error = _(
-                "The user code or the password is not right, or the account cannot be "
-                "used. Check them and try again."
-            )
+            error, waiting = failed_sign_in_message(exc), must_wait(exc)
         else:
             error = send_code_or_explain(user_session, first_of_sign_in=True)
             if error is None:
@@ -70,7 +76,7 @@ def login() -> Response | str:
                     session[NEXT_KEY] = next_url
                 return redirect(url_for("mfa.verify"))
         form.password.data = ""
-    return render_template("accounts/login.html", form=form, error=error)
+    return render_template("accounts/login.html", form=form, error=error, waiting=waiting)
 
 
 def replace_previous_session() -> None:
@@ -85,41 +91,68 @@ def replace_previous_session() -> None:
 @login_required
 def change_password_page() -> Response | str:
     """Choose a new password; forced after a temporary password."""
-    account = signed_in_session().account
-    forced = account.must_change_password
+    user_session = signed_in_session()
+    forced = user_session.account.must_change_password
     form = ChangePasswordForm()
+    outcome = PasswordChangeOutcome()
     if form.validate_on_submit():
-        try:
-            change_password(
-                db.session,
-                runtime(),
-                account,
-                new_password=form.new_password.data or "",
-                current_password=None if forced else form.current_password.data,
-                client=client_info(),
-            )
-        except ValidationError as exc:
-            db.session.rollback()
-            record(
-                db.session,
-                runtime().clock,
-                AuditAction.PASSWORD_CHANGE,
-                Outcome.FAILURE,
-                client=client_info(),
-                actor_id=account.id,
-                subject_id=account.id,
-                enterprise_id=account.enterprise_id,
-                reason=exc.code,
-                field=exc.details.get("field"),
-            )
-            db.session.commit()
-            field = getattr(form, str(exc.details.get("field", "new_password")))
-            field.errors = [*field.errors, str(exc.message)]
-        else:
-            db.session.commit()
+        outcome = submit_password_change(form, user_session)
+        if outcome.changed:
             flash(_("Your password has been changed."), "success")
             return redirect(safe_next(session.pop(NEXT_KEY, None), url_for("home.index")))
-    return render_template("accounts/change_password.html", form=form, forced=forced)
+    return render_template(
+        "accounts/change_password.html", form=form, forced=forced, waiting=outcome.waiting
+    )
+
+
+class PasswordChangeOutcome(NamedTuple):
+    changed: bool = False
+    # Wrong current passwords count as sign-in failures: the person may now have to wait.
+    waiting: bool = False
+
+
+def submit_password_change(
+    form: ChangePasswordForm, user_session: UserSession
+) -> PasswordChangeOutcome:
+    """Change the password from a submitted form, both portals; refusals go under the form's
+    fields. The person's other sessions end (with their grants); this one stays."""
+    account = user_session.account
+    forced = account.must_change_password
+    try:
+        change_password(
+            db.session,
+            runtime(),
+            account,
+            new_password=form.new_password.data or "",
+            current_password=None if forced else form.current_password.data,
+            client=client_info(),
+            keep_session_id=user_session.id,
+        )
+    except ThrottledError as exc:
+        db.session.commit()  # the refusal's audit event
+        form.current_password.errors = [*form.current_password.errors, throttled_message(exc)]
+        return PasswordChangeOutcome(waiting=True)
+    except ValidationError as exc:
+        # Nothing was changed; what the check counted (a failure, a lock) is kept.
+        record(
+            db.session,
+            runtime().clock,
+            AuditAction.PASSWORD_CHANGE,
+            Outcome.FAILURE,
+            client=client_info(),
+            actor_id=account.id,
+            subject_id=account.id,
+            enterprise_id=account.enterprise_id,
+            reason=exc.code,
+            field=exc.details.get("field"),
+        )
+        db.session.commit()
+        field = getattr(form, str(exc.details.get("field", "new_password")))
+        message = f"{exc.message} {guesses_left_sentence(exc)}".strip()
+        field.errors = [*field.errors, message]
+        return PasswordChangeOutcome(waiting=must_wait(exc))
+    db.session.commit()
+    return PasswordChangeOutcome(changed=True)
 
 
 @bp.post("/deconnexion")

@@ -53,6 +53,8 @@ class AuditAction(StrEnum):
     CITIZEN_QUESTIONS_CHANGE = "citizens:questions:change"
     CITIZEN_SECURITY_QUESTION = "citizens:signin:question"
     ACCOUNT_CLOSE = "accounts:account:close"
+    ACCOUNT_EMAIL_REQUEST = "accounts:email:request"
+    ACCOUNT_EMAIL_CHANGE = "accounts:email:change"
 
 
 class Outcome(StrEnum):

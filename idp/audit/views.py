@@ -63,6 +63,8 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.CITIZEN_QUESTIONS_CHANGE: _l("Security questions changed"),
     AuditAction.CITIZEN_SECURITY_QUESTION: _l("Security question answered to sign in"),
     AuditAction.ACCOUNT_CLOSE: _l("Account closed by its holder"),
+    AuditAction.ACCOUNT_EMAIL_REQUEST: _l("New email address asked for; link sent to it"),
+    AuditAction.ACCOUNT_EMAIL_CHANGE: _l("New email address confirmed by its owner"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor
@@ -119,6 +121,8 @@ REASON_LABELS: dict[str, Any] = {
     "no_match": _l("the facts do not match the tax records"),
     "registry_unavailable": _l("the verification service did not answer"),
     "wrong_answer": _l("wrong answer"),
+    "password_changed": _l("the password was changed"),
+    "password_reset": _l("a new temporary password was given"),
 }
 
 
@@ -134,6 +138,10 @@ def reason_label(reason: object) -> str:
     return str(REASON_LABELS.get(str(reason), reason))
 
 
+# No history is this long; the offset of a page past it would not fit an SQL integer.
+MAX_HISTORY_PAGE = 1_000_000
+
+
 @bp.get("/entreprise/historique")
 @roles_required(AccountRole.ESM)
 def history() -> str:
@@ -142,7 +150,7 @@ def history() -> str:
     if enterprise_id is None:  # every ESM has an enterprise; this only narrows the type
         abort(403)
     page = request.args.get("page", 1, type=int)
-    if page < 1:
+    if not 1 <= page <= MAX_HISTORY_PAGE:
         abort(404)
     found = enterprise_history(db.session, enterprise_id, page=page)
     if page > found.pages:

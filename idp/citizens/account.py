@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from idp.accounts.models import Account, AccountStatus
-from idp.accounts.services import normalize_email
+from idp.accounts.email_changes import (
+    apply_email_change,
+    open_email_change,
+    remove_expired_email_changes,
+)
+from idp.accounts.models import Account, AccountStatus, EmailChange
+from idp.accounts.services import check_password_guess, normalize_email
 from idp.accounts.sessions import EndReason, end_account_sessions
 from idp.audit.models import AuditEvent
 from idp.audit.services import ClientInfo, record
 from idp.audit.tags import AuditAction, Outcome
-from idp.citizens.enrolment import hashed_answers, token_hash
+from idp.citizens.enrolment import hashed_answers
 from idp.citizens.mail import citizen_message, local_time, send_notice
-from idp.citizens.models import CitizenEnrolment, CitizenProfile, EmailChange, SecurityAnswer
+from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.db_types import DbSession
 from idp.errors import NotFoundError, ValidationError
 from idp.runtime import Runtime
@@ -91,7 +95,8 @@ def request_email_change(
     base_url: str,
     client: ClientInfo,
 ) -> EmailChange:
-    """Send a link to the new address; the account keeps the old one until it is opened."""
+    """Send a link to the new address; the account keeps the old one until it is opened.
+    (The page asks for a recent emailed code first: ``citizens.views.account``.)"""
     try:
         email = normalize_email(new_email)
     except ValidationError as exc:
@@ -100,22 +105,8 @@ def request_email_change(
     if email.lower() == account.email.lower():
         raise ValidationError(_l("This is already the address of your account."), field="email")
     profile = profile_of(session, account)
-    now = runtime.clock()
-    session.execute(
-        delete(EmailChange).where(
-            EmailChange.account_id == account.id, EmailChange.confirmed_at.is_(None)
-        )
-    )
-    link_token = secrets.token_urlsafe(32)
-    change = EmailChange(
-        account_id=account.id,
-        email=email,
-        confirmation_hash=token_hash(link_token),
-        created_at=now,
-        expires_at=now + timedelta(seconds=runtime.settings.citizen_link_seconds),
-    )
-    session.add(change)
-    session.flush()
+    opened = open_email_change(session, runtime, account, email, requested_by=account)
+    change = opened.change
     runtime.sender.send(
         citizen_message(
             "email_change",
@@ -123,7 +114,7 @@ def request_email_change(
             locale=profile.locale,
             name=account.display_name,
             user_code=account.user_code,
-            link=f"{base_url}/citoyens/compte/courriel/confirmer/{link_token}",
+            link=f"{base_url}/citoyens/compte/courriel/confirmer/{opened.link_token}",
             expires=local_time(runtime, change.expires_at, profile.locale),
         )
     )
@@ -139,29 +130,13 @@ def request_email_change(
     return change
 
 
-def find_email_change(session: DbSession, runtime: Runtime, link_token: str) -> EmailChange:
-    change = session.scalars(
-        select(EmailChange).where(EmailChange.confirmation_hash == token_hash(link_token))
-    ).one_or_none()
-    if change is None or change.confirmed_at is not None or runtime.clock() >= change.expires_at:
-        raise NotFoundError(
-            _l("This link is no longer valid: it was already used, replaced or it expired.")
-        )
-    return change
-
-
 def confirm_email_change(
     session: DbSession, runtime: Runtime, change: EmailChange, *, client: ClientInfo
 ) -> Account:
-    account = session.get(Account, change.account_id)
-    if account is None or not account.is_active:
-        raise NotFoundError(_l("This account can no longer be used."))
+    account, old_email = apply_email_change(session, runtime, change)
     profile = profile_of(session, account)
-    old_email = account.email
     now = runtime.clock()
-    account.email = change.email
     profile.email_confirmed_at = now
-    change.confirmed_at = now
     record(
         session,
         runtime.clock,
@@ -228,9 +203,19 @@ def close_account(
     *,
     client: ClientInfo,
 ) -> None:
-    """The holder closes the account: every session and service access ends now."""
-    if not runtime.hashing.verify(account.password_hash, password):
-        raise ValidationError(_l("The password is not right."), field="password")
+    """The holder closes the account: every session and service access ends now.
+
+    The password asked is a guess like any other: under the sign-in throttle of the account.
+    """
+    check_password_guess(
+        session,
+        runtime,
+        account,
+        password,
+        client=client,
+        wrong=_l("The password is not right."),
+        field="password",
+    )
     profile = profile_of(session, account)
     now = runtime.clock()
     account.status = AccountStatus.CANCELLED
@@ -266,9 +251,7 @@ def remove_expired_links(session: DbSession, runtime: Runtime) -> int:
     """Enrolments never confirmed and address changes never opened, once their time is up."""
     now = runtime.clock()
     removed = session.execute(delete(CitizenEnrolment).where(CitizenEnrolment.expires_at <= now))
-    session.execute(
-        delete(EmailChange).where(EmailChange.confirmed_at.is_(None), EmailChange.expires_at <= now)
-    )
+    remove_expired_email_changes(session, runtime)
     return int(getattr(removed, "rowcount", 0) or 0)
 
 

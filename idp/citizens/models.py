@@ -73,17 +73,3 @@ class CitizenEnrolment(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class EmailChange(db.Model):  # type: ignore[name-defined]
-    """A new email address waiting for its link to be opened; the old one stays until then."""
-
-    __tablename__ = "citizen_email_changes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
-    confirmation_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

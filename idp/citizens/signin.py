@@ -3,18 +3,24 @@
 Which question is asked is fixed for a pending sign-in (an HMAC of its public ``sid``), so
 reloading the page never offers an easier one; a new sign-in, after the password again, may ask
 another. Wrong answers count as sign-in failures of the user code (the same delays and lock as a
-wrong password) and, past ``citizen_security_question_attempts``, end the pending sign-in.
+wrong password) and, past ``citizen_security_question_attempts``, end the pending sign-in;
+both limits hold under simultaneous answers (each answer reserves its place before it is
+checked).
 """
 
 from __future__ import annotations
 
 import hmac
+from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
+from idp.accounts import attempts
+from idp.accounts.attempts import Window
 from idp.accounts.models import UserSession
+from idp.accounts.services import count_failed_guess, reserve_guess
 from idp.accounts.sessions import (
     AMR_PASSWORD_AND_QUESTION,
     EndReason,
@@ -26,7 +32,7 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.citizens.catalogue import QUESTIONS_PER_ACCOUNT, normalize_answer
 from idp.citizens.models import SecurityAnswer
 from idp.db_types import DbSession
-from idp.errors import CodeError
+from idp.errors import CodeError, ThrottledError
 from idp.runtime import Runtime
 
 _ATTEMPTS_NAMESPACE = "idp-security-question"
@@ -60,10 +66,29 @@ def answer_question(
     *,
     client: ClientInfo,
 ) -> str:
-    """Complete the sign-in if the answer is right (returns the new cookie token)."""
+    """Complete the sign-in if the answer is right (returns the new cookie token).
+
+    Each answer first reserves its place in the windows of the pending sign-in and of the user
+    code (:func:`reserve_guess`), so no more answers are checked than both allow, however many
+    arrive at once; a right answer gives its place back.
+    """
     asked = asked_question(session, runtime, user_session)
     account = user_session.account
+    this_sign_in = Window(
+        f"{_ATTEMPTS_NAMESPACE}/{user_session.sid}",
+        runtime.settings.citizen_security_question_attempts,
+        runtime.settings.session_pending_timeout_seconds,
+    )
+    try:
+        reservation = reserve_guess(
+            session, runtime, account.user_code, client, account, extra=[this_sign_in]
+        )
+    except ThrottledError:
+        if _answers_left(runtime, this_sign_in) > 0:
+            raise
+        _give_up(session, runtime, user_session, client)
     if runtime.hashing.verify(asked.answer_hash, normalize_answer(answer)):
+        runtime.throttle.give_back(reservation)
         record(
             session,
             runtime.clock,
@@ -75,11 +100,7 @@ def answer_question(
         )
         runtime.throttle.record_success(account.user_code)
         return authenticate_session(session, runtime, user_session, amr=AMR_PASSWORD_AND_QUESTION)
-    runtime.throttle.record_failure(account.user_code, client.ip or "unknown")
-    storage = runtime.throttle.storage
-    key = f"{_ATTEMPTS_NAMESPACE}/{user_session.sid}"
-    failures = storage.incr(key, runtime.settings.session_pending_timeout_seconds)
-    remaining = runtime.settings.citizen_security_question_attempts - failures
+    remaining = _answers_left(runtime, this_sign_in)
     record(
         session,
         runtime.clock,
@@ -88,13 +109,11 @@ def answer_question(
         client=client,
         subject_id=account.id,
         reason="wrong_answer",
-        remaining=max(remaining, 0),
+        remaining=remaining,
     )
+    count_failed_guess(session, runtime, reservation, account, client)
     if remaining <= 0:
-        end_session(
-            session, runtime, user_session, EndReason.SECURITY_QUESTION_FAILED, client=client
-        )
-        raise CodeError(_l("Too many wrong answers. Sign in again to continue."), reason="voided")
+        _give_up(session, runtime, user_session, client)
     raise CodeError(
         lazy_ngettext(
             "The answer is not right. %(num)d attempt left.",
@@ -103,3 +122,15 @@ def answer_question(
         ),
         reason="mismatch",
     )
+
+
+def _answers_left(runtime: Runtime, this_sign_in: Window) -> int:
+    (used,) = runtime.throttle.ledger.counts([this_sign_in], attempts.now())
+    return max(this_sign_in.limit - used, 0)
+
+
+def _give_up(
+    session: DbSession, runtime: Runtime, user_session: UserSession, client: ClientInfo
+) -> NoReturn:
+    end_session(session, runtime, user_session, EndReason.SECURITY_QUESTION_FAILED, client=client)
+    raise CodeError(_l("Too many wrong answers. Sign in again to continue."), reason="voided")

@@ -117,6 +117,10 @@ class UserFileForm(FlaskForm):
             extension=self.extension.data or "",
         )
 
+    def user_file_values(self) -> dict[str, str]:
+        """What was typed, to fill the form in again (after a step-up)."""
+        return asdict(self.user_file_data())
+
     def add_service_error(self, error: ValidationError) -> str | None:
         """Show a service's error on the field it names; returns it when no field matches."""
         field = self._fields.get(str(error.details.get("field", "")))

@@ -7,7 +7,7 @@ suspending or cancelling an account ends its sessions at once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -19,11 +19,13 @@ from idp.accounts.services import (
     create_account,
     generate_temporary_password,
     normalize_email,
+    unlock_account,
 )
 from idp.accounts.sessions import EndReason, end_account_sessions
 from idp.audit.services import ClientInfo, record
 from idp.audit.tags import AuditAction
 from idp.db_types import DbSession
+from idp.enterprises.email_change import request_email_change
 from idp.enterprises.models import Enterprise
 from idp.enterprises.policies import (
     can_designate_esm,
@@ -139,6 +141,14 @@ def _apply(account: Account, clean: CleanUserFile) -> None:
     account.telephone_extension = clean.extension
 
 
+@dataclass(frozen=True)
+class UserFileUpdate:
+    """What an update changed at once, and the new address waiting for its link, if any."""
+
+    changed: list[str]
+    pending_email: str | None = None
+
+
 def update_user_file(
     session: DbSession,
     runtime: Runtime,
@@ -146,23 +156,30 @@ def update_user_file(
     target: Account,
     data: UserFileData,
     *,
+    verified_at: datetime | None = None,
+    base_url: str = "",
     client: ClientInfo | None = None,
-) -> None:
+) -> UserFileUpdate:
+    """Modify a user file. A new email address (the second factor) is not set at once: it
+    needs the actor's recent emailed code (step-up, checked before anything changes), then
+    its owner opens the link sent there (:mod:`idp.enterprises.email_change`)."""
     if not can_edit_user_file(actor, target):
         raise ForbiddenError()
     clean = clean_user_file(data)
+    new_email = clean.email if clean.email.lower() != target.email.lower() else None
+    if new_email is not None:
+        require_recent_code(verified_at, runtime.clock())
     changed = sorted(
         name
         for name, old, new in (
             ("first_name", target.first_name, clean.first_name),
             ("last_name", target.last_name, clean.last_name),
-            ("email", target.email, clean.email),
             ("telephone", target.telephone, clean.telephone),
             ("extension", target.telephone_extension, clean.extension),
         )
         if old != new
     )
-    _apply(target, clean)
+    _apply(target, replace(clean, email=target.email))
     record(
         session,
         runtime.clock,
@@ -173,6 +190,11 @@ def update_user_file(
         enterprise_id=target.enterprise_id,
         fields=changed,
     )
+    if new_email is not None:
+        request_email_change(
+            session, runtime, actor, target, new_email, base_url=base_url, client=client
+        )
+    return UserFileUpdate(changed, new_email)
 
 
 def set_status(
@@ -233,6 +255,17 @@ def reset_password(
     target.password_hash = runtime.hashing.hash(temporary)
     target.must_change_password = True
     end_account_sessions(session, runtime, target.id, EndReason.ACCOUNT_INACTIVE)
+    # The person who forgot their password is often the one the throttle made wait: the new
+    # temporary password is the way back in, at once.
+    unlock_account(
+        session,
+        runtime,
+        target,
+        actor_id=actor.id,
+        client=client,
+        reason="password_reset",
+        only_if_locked=True,
+    )
     record(
         session,
         runtime.clock,

@@ -15,7 +15,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from idp.accounts.email_changes import find_email_change, pending_email_change
 from idp.accounts.models import Account, AccountRole, AccountStatus
+from idp.enterprises.email_change import confirm_email_change
 from idp.enterprises.forms import (
     ConfirmForm,
     DesignationForm,
@@ -43,12 +45,13 @@ from idp.enterprises.user_files import (
 )
 from idp.errors import (
     ConflictError,
+    DeliveryError,
     ForbiddenError,
     NotFoundError,
     StepUpRequiredError,
     ValidationError,
 )
-from idp.extensions import db
+from idp.extensions import db, limiter
 from idp.web.context import (
     client_info,
     code_verified_at,
@@ -62,6 +65,7 @@ bp = Blueprint("enterprises", __name__)
 
 _MANAGERS = (AccountRole.ESM, AccountRole.AUTHORIZED_REPRESENTATIVE)
 DRAFT_KEY = "enterprises.user_file_draft"
+EDIT_DRAFT_KEY = "enterprises.user_file_edit"
 
 # URL word → status it sets.
 STATUS_ACTIONS = {
@@ -162,6 +166,34 @@ def _render_acknowledgement(shown: dict[str, Any] | None) -> str:
     )
 
 
+# -- the owner of a new address confirms it (no sign-in: the link is the proof) ---------------
+
+
+@bp.route("/courriel/confirmer/<token>", methods=["GET", "POST"])
+@limiter.limit("20/minute")
+def confirm_email(token: str) -> Response | str | tuple[str, int]:
+    """A GET only shows the button: mail scanners open links, a person confirms."""
+    rt = runtime()
+    try:
+        change = find_email_change(db.session, rt, token)
+    except NotFoundError as exc:
+        return render_template("enterprises/link_invalid.html", message=str(exc.message)), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            confirm_email_change(db.session, rt, change, client=client_info())
+        except NotFoundError as exc:
+            db.session.rollback()
+            return render_template("enterprises/link_invalid.html", message=str(exc.message)), 404
+        db.session.commit()
+        flash(
+            _("The email address is changed. Verification codes will be sent there from now on."),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("enterprises/confirm_email.html", form=form, email=change.email)
+
+
 # -- one file and its actions --------------------------------------------------------------
 
 
@@ -177,34 +209,83 @@ def user(account_id: int) -> str:
         actions=file_actions(actor, target),
         is_me=target.id == actor.id,
         designation_form=DesignationForm(),
+        pending_email=pending_email_change(db.session, runtime(), target),
     )
 
 
 @bp.route("/entreprise/utilisateurs/<int:account_id>/modifier", methods=["GET", "POST"])
 @roles_required(*_MANAGERS)
 def edit(account_id: int) -> Response | str:
-    """Modify a user's details (an ESM: users, and its own file)."""
+    """Modify a user's details (an ESM: users, and its own file).
+
+    A new email address needs the ESM's recent emailed code: what was typed waits in the
+    browser session while the code is entered, then comes back in the form to save again."""
     actor = current_account()
     target = _target(account_id)
     if not file_actions(actor, target).edit:
         _not_found()
-    form = UserFileForm(data=user_file_values(target))
+    waiting = _edit_draft(target.id)
+    form = UserFileForm(data=waiting or user_file_values(target))
     error = None
     if form.validate_on_submit():
+        rt = runtime()
         try:
-            update_user_file(
-                db.session, runtime(), actor, target, form.user_file_data(), client=client_info()
+            update = update_user_file(
+                db.session,
+                rt,
+                actor,
+                target,
+                form.user_file_data(),
+                verified_at=code_verified_at(),
+                base_url=rt.settings.issuer,
+                client=client_info(),
             )
+        except StepUpRequiredError:
+            db.session.rollback()
+            session[EDIT_DRAFT_KEY] = {"account_id": target.id, "values": form.user_file_values()}
+            return step_up_redirect(url_for("enterprises.edit", account_id=target.id))
         except ForbiddenError:
             _not_found()
         except ValidationError as exc:
             db.session.rollback()
             error = form.add_service_error(exc)
+        except DeliveryError:
+            db.session.rollback()
+            error = _(
+                "We could not send the email to the new address. Nothing was changed; check "
+                "the address or try again in a few minutes."
+            )
         else:
             db.session.commit()
+            session.pop(EDIT_DRAFT_KEY, None)
             flash(_("The user file is updated."), "success")
+            if update.pending_email:
+                flash(
+                    _(
+                        "A confirmation link was sent to %(email)s. The address of the file "
+                        "changes when its owner opens the link; until then, codes keep going "
+                        "to the current address, which will be told of the change.",
+                        email=update.pending_email,
+                    ),
+                    "info",
+                )
             return redirect(url_for("enterprises.user", account_id=target.id))
-    return render_template("enterprises/edit.html", form=form, target=target, error=error)
+    return render_template(
+        "enterprises/edit.html",
+        form=form,
+        target=target,
+        error=error,
+        resumed=waiting is not None and request.method == "GET",
+    )
+
+
+def _edit_draft(account_id: int) -> dict[str, str] | None:
+    """What was typed before the step-up, for this file only."""
+    draft = session.get(EDIT_DRAFT_KEY)
+    if not isinstance(draft, dict) or draft.get("account_id") != account_id:
+        return None
+    values = draft.get("values")
+    return values if isinstance(values, dict) else None
 
 
 @bp.route("/entreprise/utilisateurs/<int:account_id>/statut/<action>", methods=["GET", "POST"])

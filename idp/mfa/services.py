@@ -115,17 +115,21 @@ def _check_send_limits(
     cooldown: bool,
 ) -> None:
     settings = runtime.settings
-    # The cooldown stops "send again" from flooding a mailbox; a code that was used does not
-    # count (a step-up right after sign-in needs a new code at once).
+    # The cooldown stops "send again" from flooding a mailbox while the last code can still be
+    # entered. A code that was used, voided (too many wrong entries) or expired does not count:
+    # the person may ask for a new one at once (a step-up right after sign-in, say).
     latest = session.scalar(
         select(func.max(OneTimeCode.created_at)).where(
-            OneTimeCode.user_session_id == user_session.id, OneTimeCode.consumed_at.is_(None)
+            OneTimeCode.user_session_id == user_session.id,
+            OneTimeCode.consumed_at.is_(None),
+            OneTimeCode.voided_at.is_(None),
+            OneTimeCode.expires_at > now,
         )
     )
     wait = timedelta(seconds=settings.mfa_resend_cooldown_seconds)
     if cooldown and latest is not None and now - _aware(latest) < wait:
         raise ThrottledError(
-            _l("A code was sent a moment ago."),
+            _l("No new code was sent: the last code, sent a moment ago, is still valid."),
             retry_at=_aware(latest) + wait,
             scope="codes",
             reason="cooldown",
@@ -138,7 +142,7 @@ def _check_send_limits(
     ).all()
     if len(recent) >= settings.mfa_max_codes_per_hour:
         raise ThrottledError(
-            _l("Too many codes were sent in the last hour."),
+            _l("No new code was sent: the number of codes per hour is reached."),
             retry_at=_aware(recent[-settings.mfa_max_codes_per_hour]) + timedelta(hours=1),
             scope="codes",
             reason="hourly_cap",
@@ -236,6 +240,8 @@ def verify_code(
             OneTimeCode.id == current.id,
             OneTimeCode.consumed_at.is_(None),
             OneTimeCode.voided_at.is_(None),
+            # A right code racing the wrong entry that voids it loses (SQLite has no row lock).
+            OneTimeCode.failed_attempts < runtime.settings.mfa_max_failed_attempts,
         )
         .values(consumed_at=now)
         .execution_options(synchronize_session=False)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from authlib.common.encoding import to_native, urlsafe_b64encode
@@ -39,6 +40,7 @@ from idp.extensions import db
 from idp.oidc import issuance
 from idp.oidc.acr import acr_of
 from idp.oidc.client_keys import ClientKeysUnavailableError, fetch_jwks
+from idp.oidc.client_secret_basic import authenticate_client_secret_basic
 from idp.oidc.clients import RegisteredClient
 from idp.oidc.issuance import RevokeReason, TokenSubject
 from idp.oidc.models import AuthorizationCode, Grant, TokenKind, UsedClientAssertion
@@ -48,9 +50,16 @@ logger = logging.getLogger(__name__)
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256"]
-# A client assertion is made for one request; a long-lived one is a stolen one waiting.
-ASSERTION_MAX_LIFETIME = timedelta(minutes=5)
+# How far a client's clock may be from the provider's: an assertion's `iat` (and `nbf`) may be
+# this far ahead, its `exp` this far behind. Machines kept by NTP differ by far less; a larger
+# allowance only lengthens the life of an expired assertion.
 CLOCK_LEEWAY_SECONDS = 30
+# Longer `jti` values are refused before they are hashed or stored: libraries make 32 to 48
+# characters, and nothing is gained by letting a client choose how much the provider hashes.
+MAX_JTI_LENGTH = 256
+# NumericDates beyond the year 9999 cannot be dates here (datetime's range), and a larger JSON
+# integer would overflow the float it is compared as.
+MAX_NUMERIC_DATE = 253402300799
 
 SERVER_KEY = "idp.oidc.server"
 
@@ -281,7 +290,11 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class S256CodeChallenge(CodeChallenge):
-    """PKCE: S256 only (``plain`` is refused, RFC 9700 2.1.1), required of public clients."""
+    """PKCE: S256 only (``plain`` is refused), required of every client (RFC 9700 2.1.1).
+
+    A confidential client registered with ``require_pkce = false`` may leave it out; when it
+    sends a challenge, the challenge is checked as anyone's. Public clients cannot opt out.
+    """
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -289,8 +302,8 @@ class S256CodeChallenge(CodeChallenge):
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
         client = cast(RegisteredClient, grant.request.client)
-        if client.registration.is_public and not data.get("code_challenge"):
-            raise InvalidRequestError("A public client must send a PKCE 'code_challenge'.")
+        if client.registration.require_pkce and not data.get("code_challenge"):
+            raise InvalidRequestError("PKCE is required: send a 'code_challenge' (S256).")
         if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("'code_challenge_method' must be S256.")
         super().validate_code_challenge(grant, redirect_uri)
@@ -376,16 +389,12 @@ class PrivateKeyJwtAuthentication(JWTBearerClientAssertion):
         except (JoseError, ValueError) as exc:
             raise InvalidClientError(description="The client assertion is not valid.") from exc
         claims = dict(token.claims)
-        now = issuance.timestamp(_runtime().clock())
-        iat, exp = claims.get("iat"), claims.get("exp")
-        if not isinstance(iat, int) or not isinstance(exp, int):
-            raise InvalidClientError(description="The client assertion needs 'iat' and 'exp'.")
-        if iat > now + CLOCK_LEEWAY_SECONDS:
-            raise InvalidClientError(description="The client assertion is issued in the future.")
-        if exp <= now - CLOCK_LEEWAY_SECONDS:
-            raise InvalidClientError(description="The client assertion has expired.")
-        if exp - iat > ASSERTION_MAX_LIFETIME.total_seconds():
-            raise InvalidClientError(description="The client assertion lives too long.")
+        runtime = _runtime()
+        check_assertion_times(
+            claims,
+            now=issuance.timestamp(runtime.clock()),
+            max_lifetime=runtime.settings.oidc_client_assertion_max_lifetime_seconds,
+        )
         self._verify_registered_claims(claims)
         return claims
 
@@ -399,19 +408,70 @@ class PrivateKeyJwtAuthentication(JWTBearerClientAssertion):
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise InvalidClientError(description="The client assertion needs a 'jti'.")
+        if len(jti) > MAX_JTI_LENGTH:
+            raise InvalidClientError(
+                description=f"The client assertion's 'jti' is longer than {MAX_JTI_LENGTH} "
+                "characters."
+            )
         if not self.validate_jti(claims, jti):
             raise InvalidClientError(description="The client assertion has been used before.")
 
     def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
-        runtime = _runtime()
+        """Record the ``jti`` (RFC 7523 3, item 7) until the assertion can no longer be used.
+
+        The row lives until the assertion's own ``exp`` plus the leeway: a replay before then
+        is refused here, one after it as expired. ``idp lifecycle run`` deletes it a day later.
+        """
         key = hashlib.sha256(f"{claims['sub']}\x00{jti}".encode()).hexdigest()
-        expires_at = runtime.clock() + ASSERTION_MAX_LIFETIME + timedelta(minutes=1)
+        expires_at = datetime.fromtimestamp(claims["exp"] + CLOCK_LEEWAY_SECONDS, UTC)
         try:
             with db.session.begin_nested():
                 db.session.add(UsedClientAssertion(key=key, expires_at=expires_at))
         except IntegrityError:
             return False
         return True
+
+
+def check_assertion_times(claims: dict[str, Any], *, now: int, max_lifetime: int) -> None:
+    """``exp`` required, ``iat`` and ``nbf`` optional (RFC 7523 3), within the clock leeway,
+    and no longer-lived than ``IDP_OIDC_CLIENT_ASSERTION_MAX_LIFETIME_SECONDS``."""
+    exp = _numeric_date(claims, "exp")
+    if exp is None:
+        raise InvalidClientError(description="The client assertion needs an 'exp'.")
+    iat = _numeric_date(claims, "iat")
+    nbf = _numeric_date(claims, "nbf")
+    if iat is not None and iat > now + CLOCK_LEEWAY_SECONDS:
+        raise InvalidClientError(description="The client assertion is issued in the future.")
+    if nbf is not None and nbf > now + CLOCK_LEEWAY_SECONDS:
+        raise InvalidClientError(description="The client assertion is not valid yet ('nbf').")
+    if exp <= now - CLOCK_LEEWAY_SECONDS:
+        raise InvalidClientError(description="The client assertion has expired.")
+    if iat is not None and exp - iat > max_lifetime:
+        raise InvalidClientError(
+            description=f"The client assertion lives longer than {max_lifetime} seconds "
+            "('exp' - 'iat')."
+        )
+    if iat is None and exp - now > max_lifetime:
+        raise InvalidClientError(
+            description=f"The client assertion without 'iat' expires more than {max_lifetime} "
+            "seconds from now."
+        )
+
+
+def _numeric_date(claims: dict[str, Any], name: str) -> float | None:
+    """A NumericDate claim (RFC 7519 2): a finite JSON number, or None when absent."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    # bool is an int to Python; NaN and infinities get through json.loads and past comparisons.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
+        or abs(value) > MAX_NUMERIC_DATE
+    ):
+        raise InvalidClientError(description=f"The client assertion's '{name}' is not a number.")
+    return float(value)
 
 
 def client_key_set(registration: Any) -> KeySet:
@@ -474,6 +534,7 @@ def create_server(app: Flask) -> ProviderServer:
     server = ProviderServer()
     server.init_app(app)
     server.register_token_generator("default", generate_token)
+    server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     server.register_client_auth_method("private_key_jwt", PrivateKeyJwtAuthentication())
     server.register_grant(
         AuthorizationCodeGrant, [S256CodeChallenge(required=True), ProviderOpenIDCode()]

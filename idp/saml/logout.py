@@ -16,6 +16,7 @@ import base64
 import secrets
 
 from flask import redirect, render_template, request, url_for
+from lxml import etree
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.saml import NameID
 from saml2.samlp import STATUS_REQUESTER, Status, StatusCode, logout_request_from_string
@@ -87,7 +88,8 @@ def _logout_request(params: Parameters) -> Response | str:
         initiator_entity_id=provider.entity_id,
         initiator_request_id=message.message_id,
         initiator_relay_state=relay_state,
-        initiator_request_xml=message.xml.decode("utf-8"),
+        # As parsed, whatever its encoding (UTF-16 is well-formed XML too): text to store.
+        initiator_request_xml=etree.tostring(message.root, encoding="unicode"),
         initiator_binding=binding,
         pending=[],
         created_at=runtime().clock(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,13 @@ SAMLP_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _SIGNATURE = f"{{{DSIG_NS}}}Signature"
+# A message ID is stored (saml_requests.request_id, saml_logouts.initiator_request_id: 256
+# characters) to answer it and to refuse its replay; pysaml2's and OneLogin's are 30 to 45.
+MAX_ID_LENGTH = 256
+# SAML Bindings 3.4.3 and 3.5.3 ask for 80 bytes at most; some SPs send a return address
+# instead, so up to 1,024 characters are kept and sent back as they came.
+MAX_RELAY_STATE_LENGTH = 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class MessageError(ValueError):
@@ -90,6 +98,8 @@ def decode(
     message_id = root.get("ID") or ""
     if not message_id:
         raise MessageError("no_id")
+    if len(message_id) > MAX_ID_LENGTH:
+        raise MessageError("bad_id", f"longer than {MAX_ID_LENGTH} characters")
     return IncomingMessage(
         binding=binding,
         parameter=parameter,
@@ -263,6 +273,7 @@ def read_parameters(method: str, query_string: bytes, form: Any) -> Parameters:
     SAML field at most once."""
     if method == "GET":
         query = parse_redirect_query(query_string)
+        _check_relay_state(query.get("RelayState"))
         return Parameters("redirect", query.values, query)
     values = {}
     for name in ("SAMLRequest", "SAMLResponse", "RelayState"):
@@ -271,4 +282,16 @@ def read_parameters(method: str, query_string: bytes, form: Any) -> Parameters:
             raise MessageError("duplicate_parameter", name)
         if found:
             values[name] = found[0]
+    _check_relay_state(values.get("RelayState"))
     return Parameters("post", values, None)
+
+
+def _check_relay_state(relay_state: str | None) -> None:
+    """Stored with the request and posted back to the SP: bounded, no control character
+    (PostgreSQL text holds no NUL; a line break has no business in a form field)."""
+    if relay_state is None:
+        return
+    if len(relay_state) > MAX_RELAY_STATE_LENGTH:
+        raise MessageError("bad_relay_state", f"longer than {MAX_RELAY_STATE_LENGTH} characters")
+    if _CONTROL.search(relay_state):
+        raise MessageError("bad_relay_state", "control character")

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from idp.accounts.models import Account, AccountRole, Portal, UserSession
 from idp.audit.services import ClientInfo
 from idp.runtime import Runtime
+from idp.web.i18n import return_address
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +24,18 @@ def runtime() -> Runtime:
 
 
 def client_info() -> ClientInfo:
-    return ClientInfo(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    """Where the request came from, as kept in the audit trail and the sessions: each value cut
+    to its column (String(64), String(512)) and without control characters (PostgreSQL text
+    holds no NUL; a User-Agent header can carry one)."""
+    return ClientInfo(
+        ip=_printable(request.remote_addr, 64),
+        user_agent=_printable(request.headers.get("User-Agent"), 512),
+    )
+
+
+def _printable(value: str | None, limit: int) -> str | None:
+    kept = "".join(c for c in (value or "")[:limit] if c.isprintable())
+    return kept or None
 
 
 def current_session() -> UserSession | None:
@@ -89,9 +101,7 @@ def _portal_required(portal: Portal | None) -> Callable[[F], F]:
             user_session = current_session()
             if user_session is None or not user_session.is_authenticated:
                 own = portal or (Portal.CITIZEN if request.path.startswith("/citoyens/") else None)
-                return redirect(
-                    sign_in_url(own or Portal.ENTERPRISE, next=request.full_path.rstrip("?"))
-                )
+                return redirect(sign_in_url(own or Portal.ENTERPRISE, next=return_address()))
             account = user_session.account
             if portal is not None and account.portal != portal:
                 flash(_other_portal_message(account.portal), "info")

@@ -21,6 +21,9 @@ from idp.config import SUPPORTED_LOCALES
 
 LOCALE_COOKIE = "idp_lang"
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
+# The longest address to go back to: the width of citizen_enrolments.next_url, and short enough
+# for the session cookie that carries it through a sign-in (browsers keep 4 KB at most).
+MAX_NEXT_LENGTH = 2000
 
 bp = Blueprint("i18n", __name__)
 
@@ -57,8 +60,9 @@ def safe_next(target: str | None, fallback: str) -> str:
     """A same-site path to go back to; anything with a scheme or a host is replaced.
 
     Prevents open redirects through ``?next=``: ``//evil``, ``/\\evil`` and absolute URLs fall back.
+    So does an address longer than :data:`MAX_NEXT_LENGTH` or with a control character.
     """
-    if not target:
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.isprintable():
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -66,6 +70,15 @@ def safe_next(target: str | None, fallback: str) -> str:
     if "\\" in target:
         return fallback
     return target
+
+
+def return_address() -> str | None:
+    """This page's address to come back to after a sign-in: with its query, or without it when
+    that is longer than :data:`MAX_NEXT_LENGTH`, or None. Never a megabyte in a redirect."""
+    for here in (request.full_path.rstrip("?"), request.path):
+        if len(here) <= MAX_NEXT_LENGTH:
+            return here
+    return None
 
 
 @bp.get("/langue/<lang>")
@@ -98,8 +111,12 @@ def init_i18n(app: Flask, babel: Babel) -> None:
         # Without `lang`, which would otherwise win over the new choice when coming back.
         query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
         here = request.path + (f"?{urlencode(query)}" if query else "")
+        if len(here) > MAX_NEXT_LENGTH:
+            # Not a request to echo into a link of every page: the page alone, or home.
+            here = request.path
+        back = here if len(here) <= MAX_NEXT_LENGTH else None
         return {
             "current_locale": current,
             "other_locale": other,
-            "other_locale_url": url_for("i18n.switch", lang=other, next=here),
+            "other_locale_url": url_for("i18n.switch", lang=other, next=back),
         }

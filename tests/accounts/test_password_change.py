@@ -7,8 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from idp.accounts.models import UserSession
 from idp.audit.models import AuditEvent
 from idp.extensions import db
+from tests.conftest import Auth
 
 PAGE = "/mot-de-passe?lang=en"
 NEW_PASSWORD = "Orignal-Tempete-Ardoise-42"
@@ -186,3 +188,38 @@ def test_change_page_needs_a_sign_in(client):
     response = client.get("/mot-de-passe")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/connexion")
+
+
+def test_wrong_current_passwords_count_as_sign_in_failures(auth, person):
+    """A session left open is not a way to try passwords: the form says how many tries are
+    left, then makes the person wait, like the sign-in page, for the same user code."""
+    auth.sign_in(person)
+    pages = [
+        _change(auth, NEW_PASSWORD, current="not-the-current-password").get_data(as_text=True)
+        for _ in range(3)
+    ]
+    assert "2 attempts left before a wait." in pages[0]
+    assert "For your security, the next attempt must wait until" in pages[2]
+    assert "What you can do" in pages[2]
+    waiting = _change(auth, NEW_PASSWORD, current=person.password).get_data(as_text=True)
+    assert "Too many attempts. You may try again after" in waiting
+    assert _password_changes() == []
+    auth.sign_out()
+    # The sign-in page of the same user code waits too.
+    page = auth.password_step(person.user_code, person.password).get_data(as_text=True)
+    assert "Trop de tentatives" in page
+
+
+def test_a_new_password_ends_the_other_sessions_but_not_this_one(app, auth, person, smtp):
+    other = Auth(app.test_client(), smtp)
+    other.sign_in(person)
+    assert other.client.get("/").status_code == 200
+    auth.sign_in(person)
+    response = _change(auth, NEW_PASSWORD, current=person.password)
+    assert response.status_code == 302
+    assert auth.client.get("/").status_code == 200
+    assert other.client.get("/").headers["Location"].startswith("/connexion")
+    ended = db.session.scalars(
+        select(UserSession).where(UserSession.end_reason == "password_changed")
+    ).all()
+    assert len(ended) == 1

@@ -164,6 +164,13 @@ def test_the_history_is_paged_by_fifty(auth, esm, runtime, clock):
     assert auth.client.get(HISTORY + "?page=0").status_code == 404
 
 
+@pytest.mark.parametrize("page", [str(2**31), str(2**63), str(2**64), "9" * 30, "-1"])
+def test_a_page_past_any_history_is_not_found(auth, esm, page):
+    """Its offset would not fit the database's integers: no page, rather than an error."""
+    auth.sign_in(esm)
+    assert auth.client.get(f"{HISTORY}?page={page}").status_code == 404
+
+
 @pytest.mark.parametrize("role", [AccountRole.USER, AccountRole.AUTHORIZED_REPRESENTATIVE])
 def test_only_an_esm_opens_the_history(auth, factory, role):
     auth.sign_in(factory.person(role=role, name="Jean Roy"))

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from idp.accounts.models import Account, AccountStatus, UserSession
+from idp.accounts.models import Account, AccountStatus, EmailChange, UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.citizens import catalogue
-from idp.citizens.models import CitizenProfile, EmailChange
+from idp.citizens.models import CitizenProfile
 from idp.citizens.sin import sin_hash
 from idp.extensions import db
 from tests.citizens.conftest import AMELIE, ANSWERS, OLIVIER, CitizenBrowser, make_citizen
@@ -437,6 +437,18 @@ def test_closing_needs_the_password_and_the_box(browser, citizen, password, unde
     account = db.session.get(Account, citizen.id)
     assert account.status == AccountStatus.ACTIVE
     assert db.session.get(CitizenProfile, citizen.id).sin_hash is not None
+
+
+def test_wrong_passwords_to_close_count_as_sign_in_failures(browser, citizen):
+    """The close form is not a way to try passwords: three wrong ones, then even the right
+    one waits (the sign-in throttle of the user code)."""
+    browser.sign_in(citizen)
+    browser.language("en")
+    pages = [text_of(_close(browser, "not-the-password-at-all")) for _ in range(3)]
+    assert "2 attempts left before a wait." in pages[0]
+    assert "the next attempt must wait until" in pages[2]
+    assert "Too many attempts" in text_of(_close(browser, TEST_PASSWORD))
+    assert db.session.get(Account, citizen.id).status == AccountStatus.ACTIVE
 
 
 def test_a_closed_account_is_gone_and_the_taxpayer_can_make_a_new_one(

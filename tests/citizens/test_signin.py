@@ -136,7 +136,9 @@ def test_every_refusal_gives_the_same_message(browser, citizen, factory, runtime
         response = browser.password_step(password)
         assert response.status_code == 200, kind
         messages[kind] = error_text(response.get_data(as_text=True))
-    assert set(messages.values()) == {f"There is a problem {GENERIC}"}, messages
+    # The tries left are counted per typed user code, known or not: the same for all.
+    expected = f"There is a problem {GENERIC} 2 attempts left before a wait."
+    assert set(messages.values()) == {expected}, messages
     # No session was opened and no code sent, for any of them.
     assert db.session.scalar(select(UserSession.id).limit(1)) is None
     assert smtp.messages == []

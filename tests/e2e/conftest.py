@@ -95,8 +95,12 @@ class Contexts:
         # Pages captured mid-test (name, screenshot, HTML), written only if the test fails.
         self.checkpoints: list[tuple[str, bytes, str]] = []
 
-    def new(self) -> BrowserContext:
-        context = self.browser.new_context(locale="fr-CA", timezone_id="America/Toronto")
+    def new(self, *, bypass_csp: bool = False) -> BrowserContext:
+        """A context of its own; ``bypass_csp`` only for the accessibility check, whose
+        axe-core is an inline script the provider's policy refuses (``accessibility.py``)."""
+        context = self.browser.new_context(
+            locale="fr-CA", timezone_id="America/Toronto", bypass_csp=bypass_csp
+        )
         context.set_default_timeout(STEP_TIMEOUT_MS)
         messages = self.console.setdefault(len(self.opened), [])
         context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
@@ -180,10 +184,10 @@ def consultant() -> Person:
 
 
 @pytest.fixture
-def jean_roy() -> Person:
+def jean_roy(shared: dict[str, Person]) -> Person:
     """Jean Roy, holder of Aciérie's seeded internal proxy (IQEA operator, AMF payments and
-    disclosures)."""
-    return demo_person("USRA-2346")
+    disclosures); one for the session, since a journey changes his email address."""
+    return shared.setdefault("Jean Roy", demo_person("USRA-2346"))
 
 
 @pytest.fixture
@@ -195,5 +199,6 @@ def sophie() -> Person:
 
 @pytest.fixture(scope="package")
 def shared() -> dict[str, Person]:
-    """People made by one journey that later ones reuse (the user of journey 1)."""
+    """People made or changed by one journey that later ones reuse (the user of journey 1,
+    Jean Roy once his email address is changed)."""
     return {}

@@ -95,6 +95,8 @@ class Mailbox:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        # In French whatever the language the person chose for the provider's other pages.
+        self._page = f"{url}?lang=fr"
         # The last code read for each address: a code is used once.
         self._used: dict[str, str] = {}
 
@@ -108,13 +110,28 @@ class Mailbox:
         pattern = re.compile(rf"(https?://\S+?{re.escape(path)}\S*)")
         return self._newest(context, email, pattern, lambda _found: True)
 
+    def newest_saying(self, context: BrowserContext, email: str, text: str) -> str:
+        """The body of the newest email to ``email``, once it contains ``text``."""
+        pattern = re.compile(rf"((?s:.*){re.escape(text)}(?s:.*))")
+        return self._newest(context, email, pattern, lambda _found: True)
+
     def count_to(self, context: BrowserContext, email: str) -> int:
         """How many emails the mailbox shows for ``email``."""
         tab = context.new_page()
         try:
-            tab.goto(self.url)
+            tab.goto(self._page)
             self._expect_heading(tab)
-            return tab.locator("li.mail").filter(has_text=email).count()
+            return self._mails_to(tab, email).count()
+        finally:
+            tab.close()
+
+    def bodies_to(self, context: BrowserContext, email: str) -> list[str]:
+        """The text of each email the mailbox shows for ``email``, newest first."""
+        tab = context.new_page()
+        try:
+            tab.goto(self._page)
+            self._expect_heading(tab)
+            return self._mails_to(tab, email).locator(".mail-body").all_inner_texts()
         finally:
             tab.close()
 
@@ -129,10 +146,10 @@ class Mailbox:
         caller; the page is reloaded until it is there."""
         tab = context.new_page()
         try:
-            tab.goto(self.url)
+            tab.goto(self._page)
             self._expect_heading(tab)
             for _ in range(MAILBOX_RELOADS):
-                newest = tab.locator("li.mail").filter(has_text=email).first
+                newest = self._mails_to(tab, email).first
                 if newest.count():
                     found = pattern.search(newest.locator(".mail-body").inner_text())
                     if found and wanted(found.group(1)):
@@ -143,6 +160,12 @@ class Mailbox:
             )
         finally:
             tab.close()
+
+    @staticmethod
+    def _mails_to(tab: Page, email: str) -> Locator:
+        """The emails whose recipient is ``email`` (not those that only mention it)."""
+        recipient = tab.locator(".mail-meta dd").filter(has_text=email)
+        return tab.locator("li.mail").filter(has=recipient)
 
     @staticmethod
     def _expect_heading(tab: Page) -> None:

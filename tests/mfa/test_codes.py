@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import select, update
 
 from idp.audit.models import AuditEvent
 from idp.extensions import db
@@ -106,8 +108,40 @@ def test_resend_has_a_cooldown(auth, person, smtp, clock):
     assert response.status_code == 302
     assert smtp.count_to(person.email) == 1
     page = auth.client.get("/connexion/code").get_data(as_text=True)
-    assert "Un code vient d&#39;être transmis. Vous pourrez réessayer après 09 h 01." in page
+    # Plainly no code was sent, and when one can be asked for.
+    assert (
+        "Aucun nouveau code n&#39;a été envoyé : le dernier code, envoyé il y a un instant, "
+        "est encore valide. Vous pourrez demander un nouveau code à partir de 09 h 01."
+    ) in page
+    assert "Un nouveau code a été transmis" not in page
     clock.advance(seconds=31)
+    auth.resend()
+    assert smtp.count_to(person.email) == 2
+
+
+def test_a_void_code_can_be_replaced_at_once(auth, person, smtp, clock):
+    """After the wrong entries that void a code, the person may ask for a new one at once:
+    the cooldown protects a mailbox from a code that still works, not from one that is void."""
+    auth.password_step(person.user_code, person.password)
+    wrong = "000000" if smtp.last_code(person.email) != "000000" else "111111"
+    for _ in range(5):
+        page = auth.code_step(wrong).get_data(as_text=True)
+    assert "ce code est annulé" in page
+    clock.advance(seconds=5)
+    auth.resend()
+    assert smtp.count_to(person.email) == 2
+    page = auth.client.get("/connexion/code").get_data(as_text=True)
+    assert "Aucun nouveau code" not in page
+    assert auth.code_step(smtp.last_code(person.email)).status_code == 302
+
+
+def test_an_expired_code_can_be_replaced_at_once(auth, person, smtp, clock, app):
+    auth.password_step(person.user_code, person.password)
+    clock.advance(seconds=10)
+    # The code ran out (its life is a setting; here it ends now, within the cooldown).
+    with app.app_context():
+        db.session.execute(update(OneTimeCode).values(expires_at=clock() - timedelta(seconds=1)))
+        db.session.commit()
     auth.resend()
     assert smtp.count_to(person.email) == 2
 

@@ -381,6 +381,79 @@ def test_invalid_max_age_is_sent_back(auth, browser, world, max_age):
     assert_redirected_error(browser.open(request), "invalid_request", request.state, IQEA_CALLBACK)
 
 
+@pytest.mark.parametrize(
+    "max_age",
+    ["99999999999999999999999", "9" * 5000, "²", "١٢٣", "-1"],
+    ids=["past a timedelta", "past int() digits", "superscript digit", "arabic digits", "negative"],
+)
+def test_max_age_that_is_no_plain_number_of_seconds_is_sent_back(auth, browser, world, max_age):
+    auth.sign_in(as_person(world.esm))
+    request = browser.request(max_age=max_age)
+    response = browser.open(request)
+    assert_redirected_error(response, "invalid_request", request.state, IQEA_CALLBACK)
+    assert "max_age" in redirect_params(response.headers["Location"])["error_description"]
+
+
+def test_the_longest_max_age_accepted_asks_nothing(browser, client, clock, world, client_secrets):
+    """Ten digits (over 300 years) is the bound; any session is younger than that."""
+    browser.authorize(as_person(world.esm), browser.request())
+    request = browser.request(max_age="9" * 10)
+    assert "code" in callback_params(browser.open(request))
+
+
+# Parameters out of their bounds: each one is refused by name, never quoted back.
+OUT_OF_BOUNDS = {
+    "long state": {"state": "s" * 513},
+    "long nonce": {"nonce": "n" * 513},
+    "long scope": {"scope": "openid " + "x" * 2000},
+    "long unknown parameter": {"claims_locales": "x" * 1_000_000},
+    "non-ascii response_type": {"response_type": "cod\u00e9"},
+    "non-ascii state": {"state": "\u00e9t\u00e9"},
+    "control character in nonce": {"nonce": "n\x00n"},
+    "line break in login_hint": {"login_hint": "a\r\nSet-Cookie: x=1"},
+}
+
+
+@pytest.mark.parametrize("extra", OUT_OF_BOUNDS.values(), ids=OUT_OF_BOUNDS.keys())
+def test_parameters_out_of_bounds_are_sent_back_as_invalid_request(browser, extra):
+    request = browser.request(**extra)
+    response = browser.open(request)
+    params = callback_params(response)
+    assert params["error"] == "invalid_request", params
+    assert params["iss"] == ISSUER
+    assert "code" not in params
+    # The state comes back when it is itself within bounds, and no refused value comes back.
+    assert params.get("state") == (request.state if "state" not in extra else None)
+    for value in extra.values():
+        assert value not in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"redirect_uri": IQEA_CALLBACK + "/\u00e9"},
+        {"redirect_uri": IQEA_CALLBACK + "?" + "x" * 1_000_000},
+        {"client_id": "nobody", "state": "s" * 1_000_000},
+    ],
+    ids=["non-ascii redirect_uri", "1 MB redirect_uri", "unknown client, 1 MB state"],
+)
+def test_out_of_bounds_without_a_trustworthy_redirect_is_a_page(client, overrides):
+    response = client.get(authorize_url(**valid_params(**overrides, lang="en")))
+    assert_error_page(response, "invalid_request")
+    body = page_text(response)
+    assert len(body) < 50_000
+    for value in overrides.values():
+        assert value not in body
+
+
+def test_a_posted_request_out_of_bounds_is_not_redirected_whole(client):
+    """The form post is not turned into a GET carrying the megabyte along."""
+    response = client.post("/oidc/authorize", data=valid_params(state="s" * 1_000_000))
+    assert response.status_code == 302
+    assert len(response.headers["Location"]) < 2000
+    assert redirect_params(response.headers["Location"])["error"] == "invalid_request"
+
+
 def test_prompt_none_with_another_value_is_invalid(browser):
     request = browser.request(prompt="none login")
     assert_redirected_error(browser.open(request), "invalid_request", request.state, IQEA_CALLBACK)

@@ -162,6 +162,44 @@ def test_basic_client_cannot_send_its_secret_in_the_body(
     assert_invalid_client(post_token(client, data))
 
 
+def basic_header(raw: bytes) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
+
+
+# Authorization headers that are not Basic credentials (RFC 7617, RFC 6749 2.3.1).
+MALFORMED_BASIC = {
+    "not utf-8": basic_header(b"\xff\xfe:\xc3\x28"),
+    "not utf-8 once percent-decoded": basic_header(b"iqea:%ff%fe"),
+    "no colon": basic_header(b"iqea"),
+    "not base64": {"Authorization": "Basic ***not-base64***"},
+    "empty": {"Authorization": "Basic "},
+    "nul byte": basic_header(b"iqea\x00:secret"),
+    "1 MB": basic_header(b"x" * 1_000_000 + b":y"),
+}
+
+
+@pytest.mark.parametrize("headers", MALFORMED_BASIC.values(), ids=MALFORMED_BASIC.keys())
+@pytest.mark.parametrize("path", [TOKEN_PATH, "/oidc/introspect", "/oidc/revoke"])
+def test_malformed_basic_credentials_are_invalid_client(client, path, headers):
+    """RFC 6749 5.2: 401, ``invalid_client``, and a challenge for the scheme the client used."""
+    data = {"grant_type": "client_credentials", "token": "x"}
+    response = client.post(path, data=data, headers=headers)
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "invalid_client"
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+    assert len(response.get_data()) < 1000
+
+
+def test_basic_credentials_are_percent_decoded(client, browser, operator_person, client_secrets):
+    """RFC 6749 2.3.1: the id and the secret are form-urlencoded before base64."""
+    request, code = authorize(browser, operator_person)
+    secret = "".join(f"%{byte:02X}" for byte in client_secrets["iqea"].encode())
+    response = post_token(
+        client, code_form(request, code), basic_header(f"iq%65a:{secret}".encode())
+    )
+    assert_tokens(response)
+
+
 def test_client_secret_post(client, browser, operator_person, client_secrets):
     request, code = authorize(browser, operator_person, "iqea-post")
     data = code_form(
@@ -255,7 +293,7 @@ FORGED_ASSERTIONS = {
         )
     ),
     "lives_too_long": lambda clock: signed_assertion(
-        assertion_claims(clock, exp=int(clock().timestamp()) + 301)
+        assertion_claims(clock, exp=int(clock().timestamp()) + 3601)
     ),
     "no_jti": lambda clock: signed_assertion(assertion_claims(clock, jti=None)),
     "issuer_is_not_subject": lambda clock: signed_assertion(assertion_claims(clock, iss="iqea")),

@@ -7,6 +7,8 @@ are not this project's code:
 - authlib's ``OAuth2Session`` (Python), with ``client_secret_basic``, ``private_key_jwt`` and as a
   public client; the ID token is verified here with joserfc against the published JWKS and its
   claims with authlib's ``CodeIDToken``;
+- pyoidc (``oic.oic.Client``, Python), with ``private_key_jwt``, which verifies the ID token
+  itself;
 - openid-client (Node), which verifies the ID token itself: ``tests/oidc/node/rp.mjs``, whose
   dependencies ``python3 dev.py test`` installs (``npm ci --prefix tests/oidc/node``).
 """
@@ -23,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -31,10 +34,21 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
-from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from oic import rndstr
+from oic.oic import Client as PyoidcClient
+from oic.oic.message import (
+    AccessTokenRequest,
+    AccessTokenResponse,
+    AuthorizationResponse,
+    RegistrationResponse,
+)
+from oic.utils.authn.client import CLIENT_AUTHN_METHOD
+from oic.utils.authn.client import PrivateKeyJWT as PyoidcPrivateKeyJWT
+from oic.utils.keyio import KeyBundle
+from oic.utils.settings import OicClientSettings
 
 from tests.conftest import Person, SmtpCapture
 from tests.oidc.conftest import IQEA_CALLBACK, IQEA_SCOPES, SPA_CALLBACK, client_key
@@ -124,25 +138,6 @@ def with_param(url: str, name: str, value: str) -> str:
 
 
 # -- authlib's client ---------------------------------------------------------------------------
-
-
-class ShortLivedPrivateKeyJWT(PrivateKeyJWT):
-    """authlib's ``private_key_jwt`` with a one-minute assertion.
-
-    authlib signs assertions valid for an hour by default; the provider refuses more than five
-    minutes (``ASSERTION_MAX_LIFETIME``), as docs/relying-parties.md tells relying parties.
-    """
-
-    def sign(self, auth: Any, token_endpoint: str) -> str:
-        return str(
-            private_key_jwt_sign(
-                auth.client_secret,
-                client_id=auth.client_id,
-                token_endpoint=token_endpoint,
-                alg=self.alg,
-                expires_in=60,
-            )
-        )
 
 
 @dataclass
@@ -257,14 +252,20 @@ def test_authlib_client_secret_basic(
     assert reused.value.error == "invalid_grant"
 
 
-def test_authlib_private_key_jwt_es256(
+def assertion_lifetime(assertion: str) -> int:
+    """``exp - iat`` of a client assertion, read without checking it (what a library sends)."""
+    claims = jwt.decode(assertion, client_key(), algorithms=["RS256"]).claims
+    return int(claims["exp"]) - int(claims["iat"])
+
+
+def test_authlib_private_key_jwt_with_its_default_assertion(
     provider: dict[str, Any], http_browser: HttpBrowser, operator_person: Person, world: Any
 ) -> None:
-    rp = authlib_client(
-        "iqea-jwt",
-        client_key(),
-        token_endpoint_auth_method=ShortLivedPrivateKeyJWT(provider["token_endpoint"]),
-    )
+    """authlib's ``PrivateKeyJWT`` as it comes: RS256, an assertion valid for an hour."""
+    auth = PrivateKeyJWT(provider["token_endpoint"])
+    signer = SimpleNamespace(client_id="iqea-jwt", client_secret=client_key())
+    assert assertion_lifetime(auth.sign(signer, provider["token_endpoint"])) == 3600
+    rp = authlib_client("iqea-jwt", client_key(), token_endpoint_auth_method=auth)
     sign_in = sign_in_with_authlib(rp, provider, http_browser, operator_person)
 
     claims = verified_id_token(provider, "iqea-jwt", sign_in, "ES256")
@@ -297,6 +298,76 @@ def test_authlib_public_client_without_code_verifier_is_refused(
             send_code_verifier=False,
         )
     assert refused.value.error == "invalid_request"
+
+
+# -- pyoidc -------------------------------------------------------------------------------------
+
+
+def pyoidc_client(provider: dict[str, Any]) -> PyoidcClient:
+    """``iqea-jwt`` as pyoidc knows it: the discovered provider, its registration, its key."""
+    rp = PyoidcClient(
+        client_id="iqea-jwt",
+        client_authn_method=CLIENT_AUTHN_METHOD,
+        settings=OicClientSettings(timeout=HTTP_TIMEOUT_SECONDS),
+    )
+    rp.provider_config(provider["issuer"])
+    rp.store_registration_info(
+        RegistrationResponse(
+            client_id="iqea-jwt",
+            redirect_uris=[IQEA_CALLBACK],
+            token_endpoint_auth_method="private_key_jwt",
+            id_token_signed_response_alg="ES256",
+        )
+    )
+    rp.keyjar.add_kb("", KeyBundle([client_key().as_dict(private=True)]))
+    return rp
+
+
+def test_pyoidc_private_key_jwt_with_its_default_assertion(
+    provider: dict[str, Any], http_browser: HttpBrowser, operator_person: Person, world: Any
+) -> None:
+    """pyoidc's ``private_key_jwt`` as it comes: RS256, an assertion valid for ten minutes."""
+    rp = pyoidc_client(provider)
+    default = AccessTokenRequest()
+    PyoidcPrivateKeyJWT(rp).construct(default, authn_endpoint="token")
+    assert assertion_lifetime(default["client_assertion"]) == 600
+    state, nonce = rndstr(), rndstr()
+    pkce, verifier = rp.add_code_challenge()
+    request = rp.construct_AuthorizationRequest(
+        request_args={
+            "response_type": "code",
+            "scope": IQEA_SCOPES,
+            "redirect_uri": IQEA_CALLBACK,
+            "state": state,
+            "nonce": nonce,
+            **pkce,
+        }
+    )
+    callback_url = http_browser.authorize(
+        request.request(provider["authorization_endpoint"]), operator_person
+    )
+    response = rp.parse_response(
+        AuthorizationResponse, info=urlsplit(callback_url).query, sformat="urlencoded"
+    )
+    assert isinstance(response, AuthorizationResponse), response.to_dict()
+    assert response["state"] == state
+
+    token = rp.do_access_token_request(
+        state=state,
+        request_args={
+            "code": response["code"],
+            "redirect_uri": IQEA_CALLBACK,
+            "code_verifier": verifier,
+        },
+        authn_method="private_key_jwt",
+    )
+
+    assert isinstance(token, AccessTokenResponse), token.to_dict()
+    # pyoidc verified the ID token (signature against the JWKS, iss, aud, nonce, at_hash).
+    id_token = token["id_token"]
+    assert id_token["aud"] == ["iqea-jwt"]
+    assert id_token["nonce"] == nonce
+    assert_operator_claims(id_token.to_dict(), world)
 
 
 # -- Node's openid-client -----------------------------------------------------------------------

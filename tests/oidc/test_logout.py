@@ -379,6 +379,37 @@ def test_suspension_by_the_esm_notifies_at_once(
     assert is_signed_in(manager.client)  # the ESM's own session is untouched
 
 
+def test_a_new_password_ends_the_other_sessions_and_notifies_their_sites(
+    app, client, browser, smtp, operator_person, client_secrets, rps, runtime, clock, keys
+):
+    """Changing one's password on one browser (as after a theft) ends the person's sessions
+    elsewhere: their refresh tokens stop working and IQEA hears of it at once; the session
+    where the password was changed stays."""
+    elsewhere = sign_in_to(browser, operator_person, client_secrets, "iqea")
+
+    here = Auth(app.test_client(), smtp)
+    here.sign_in(operator_person)
+    new_password = "Orignal-Tempete-Ardoise-42"
+    response = here.form_post(
+        "/mot-de-passe",
+        {
+            "current_password": operator_person.password,
+            "new_password": new_password,
+            "confirm_password": new_password,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    [token] = posted_tokens(rps, IQEA_BACKCHANNEL)
+    check_logout_token(token, keys, elsewhere, runtime, clock)
+    assert session_row(elsewhere.sid).end_reason == "password_changed"
+    assert refresh(client, elsewhere, client_secrets).status_code == 400
+    assert not is_signed_in(client)
+    assert is_signed_in(here.client)
+    [change] = audit_events("accounts:password:change")
+    assert change.details["sessions_ended"] == 1
+
+
 def test_suspension_outside_a_request_is_delivered_by_the_lifecycle_run(
     app, client, browser, world, operator_person, client_secrets, rps, runtime, clock, keys
 ):
@@ -651,6 +682,14 @@ OPEN_REDIRECTS = {
     "unsigned-hint": {"hint": "unsigned", "post_logout_redirect_uri": IQEA_LOGOUT},
     "hint-of-other-client-uri": {"hint": "amf-portal", "post_logout_redirect_uri": IQEA_LOGOUT},
     "malformed-hint": {"id_token_hint": "not.a.jwt", "post_logout_redirect_uri": IQEA_LOGOUT},
+    # Out of bounds (idp/oidc/parameters.py): neither followed nor carried along.
+    "1-mb-state": {"hint": "iqea", "post_logout_redirect_uri": IQEA_LOGOUT, "state": "s" * 10**6},
+    "line-break-in-state": {
+        "hint": "iqea",
+        "post_logout_redirect_uri": IQEA_LOGOUT,
+        "state": "s\r\nSet-Cookie: x=1",
+    },
+    "non-ascii-redirect-uri": {"hint": "iqea", "post_logout_redirect_uri": IQEA_LOGOUT + "\u00e9"},
 }
 
 

@@ -426,6 +426,25 @@ def test_revoking_an_unknown_token(client, client_secrets):
     assert revoke(client, client_secrets, "never-issued").status_code == 200
 
 
+# -- parameters out of bounds -------------------------------------------------------------------
+
+BODIES_OUT_OF_BOUNDS = {
+    "1 MB grant_type": {"grant_type": "g" * 1_000_000},
+    "non-ascii grant_type": {"grant_type": "r\u00e9fresh_token"},
+    "1 MB refresh_token": {"grant_type": "refresh_token", "refresh_token": "r" * 1_000_000},
+    "nul in code": {"grant_type": "authorization_code", "code": "c\x00c"},
+}
+
+
+@pytest.mark.parametrize("data", BODIES_OUT_OF_BOUNDS.values(), ids=BODIES_OUT_OF_BOUNDS.keys())
+@pytest.mark.parametrize("path", [TOKEN_PATH, INTROSPECT_PATH, REVOKE_PATH])
+def test_a_body_out_of_bounds_is_invalid_request_and_not_quoted(client, client_secrets, path, data):
+    response = client.post(path, **authenticated("iqea", client_secrets, {**data, "token": "x"}))
+    refused(response, "invalid_request")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert len(response.get_data()) < 1000
+
+
 # -- UserInfo -----------------------------------------------------------------------------------
 
 

@@ -45,12 +45,15 @@ from flask import Flask
 from idp import create_app
 from idp.accounts.models import AccountRole
 from idp.accounts.passwords import normalize_password
-from idp.accounts.services import create_account
+from idp.accounts.services import create_account, unused_user_code
+from idp.citizens.enrolment import CitizenDetails, hashed_answers, make_citizen_account
+from idp.citizens.sin import sin_hash
 from idp.clock import utc_now
 from idp.enterprises.services import create_enterprise
 from idp.extensions import db
 from idp.keystore import generate_keys
 from idp.relying_parties import new_client_secret
+from tests.citizens.conftest import ANSWERS, IMAGE, PHRASE
 from tests.conftest import TEST_PASSWORD, WORKER, WORKER_INDEX
 from tests.oidc.conftest import client_key
 from tests.production.httpclient import ISSUER
@@ -327,6 +330,33 @@ class Seed:
 
     def person(self, label: str) -> Person:
         return self.people(1, label)[0]
+
+    def citizen(self, label: str) -> Person:
+        """A citizen account with ``TEST_PASSWORD`` and the four answers of the citizens'
+        tests (``tests.citizens.conftest.ANSWERS``)."""
+        with self.app.app_context():
+            runtime = self.app.extensions["idp.runtime"]
+            self._counter[0] += 1
+            email = f"{label}.{self._counter[0]}.{secrets.token_hex(3)}@citoyen.example"
+            account = make_citizen_account(
+                db.session,
+                runtime,
+                CitizenDetails(
+                    user_code=unused_user_code(db.session, citizen=True),
+                    given_name="Olivier",
+                    family_name=f"Lavoie {self._counter[0]}",
+                    email=email,
+                    locale="fr",
+                    # A number no one has: only its keyed hash is kept anyway.
+                    sin_hash=sin_hash(runtime.sin_key, f"{secrets.randbelow(10**9):09d}"),
+                    image_key=IMAGE,
+                    personal_phrase=PHRASE,
+                ),
+                password_hash=self.password_hash,
+                answers=hashed_answers(runtime, list(ANSWERS)),
+            )
+            db.session.commit()
+            return Person(account.id, account.user_code, email)
 
     def scalar(self, sql: str, **params: Any) -> Any:
         with self.app.app_context():

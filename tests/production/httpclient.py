@@ -17,12 +17,11 @@ import base64
 import http.client
 import json
 import re
-import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 ISSUER_HOST = "idp.prod.test"
@@ -31,7 +30,6 @@ TIMEOUT_SECONDS = 60
 # gunicorn closes a keep-alive connection idle for 5 s (config/gunicorn.conf.py): reconnect
 # before sending on one idle for longer than this, rather than lose a request to that race.
 IDLE_RECONNECT_SECONDS = 3.0
-T = TypeVar("T")
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -86,6 +84,8 @@ class Connection:
         self.client_ip = client_ip
         self._http = http.client.HTTPConnection(host, port, timeout=TIMEOUT_SECONDS)
         self._last_used = time.monotonic()
+        # The gunicorn worker known to hold this connection (IdpServer.pinned_connections).
+        self.worker_pid: int | None = None
 
     def __enter__(self) -> Connection:
         return self
@@ -273,34 +273,3 @@ def provider_path(location: str | None) -> str | None:
 
 def query_params(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-def fire_together(calls: Sequence[Callable[[], T]], timeout: float = 60) -> list[T]:
-    """Run every call in its own thread, released at once by a barrier; their results in order.
-
-    Each call should only send on a connection opened beforehand, so that the requests leave
-    within microseconds of each other.
-    """
-    barrier = threading.Barrier(len(calls))
-    results: list[T | None] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index: int, call: Callable[[], T]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            results[index] = call()
-        except BaseException as error:  # reported to the test below
-            errors.append(error)
-
-    threads = [
-        threading.Thread(target=run, args=(i, call), name=f"race-{i}")
-        for i, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    if errors:
-        raise errors[0]
-    assert all(result is not None for result in results), "a racing request did not finish"
-    return [result for result in results if result is not None]

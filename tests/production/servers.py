@@ -153,6 +153,7 @@ class IdpServer:
             for connection, tag in zip(batch, tags, strict=True):
                 held = by_pid.setdefault(served[tag].pid, [])
                 if len(held) < per_worker:
+                    connection.worker_pid = served[tag].pid
                     held.append(connection)
                 else:
                     connection.close()
@@ -165,6 +166,20 @@ class IdpServer:
             for connection in connections:
                 connection.close()
         raise AssertionError(f"could not reach both workers: {sorted(by_pid)}")
+
+    def connection_to(self, worker_pid: int, client_ip: str) -> Connection:
+        """A new keep-alive connection held by that worker, to use at once (one that waited
+        longer than gunicorn's keep-alive, as on a loaded machine, would be closed and the
+        request would reach whichever worker accepts its replacement)."""
+        for _round in range(20):
+            connections = self.pinned_connections(1, client_ip)
+            wanted = [c for c in connections if c.worker_pid == worker_pid]
+            for connection in connections:
+                if connection not in wanted:
+                    connection.close()
+            if wanted:
+                return wanted[0]
+        raise AssertionError(f"worker {worker_pid} took no connection")
 
 
 def free_port() -> int:

@@ -789,6 +789,54 @@ def test_garbage_is_refused(idp: Idp, amf: Keys) -> None:
     idp.accepted(idp.redirect(redirect_query(authn_request(), amf[0])))
 
 
+# -- 9b. identifiers and RelayState out of bounds --------------------------------------------------
+
+# One past saml_requests.request_id and saml_logouts.initiator_request_id (256 characters):
+# PostgreSQL would refuse to store it, SQLite would keep it; both must refuse it the same way.
+LONG_ID = "_" + "a" * 256
+MAX_RELAY_STATE = 1024
+
+
+def test_request_id_longer_than_its_column_is_refused(idp: Idp, amf: Keys) -> None:
+    idp.refused(idp.redirect(redirect_query(authn_request(ID=LONG_ID), amf[0])), "bad_id")
+    idp.refused(idp.post(sign_xml(authn_request(ID=LONG_ID), amf)), "bad_id")
+    pending = idp.accepted(idp.redirect(redirect_query(authn_request(ID=LONG_ID[:-1]), amf[0])))
+    assert pending.request_id == LONG_ID[:-1]
+
+
+def test_logout_request_id_longer_than_its_column_is_refused(
+    idp: Idp, amf: Keys, amf_sp: ServiceProvider
+) -> None:
+    refused = redirect_query(logout_request(ID=LONG_ID), amf[0])
+    idp.refused(idp.redirect(refused, path=SLO), "bad_id")
+    idp.refused(idp.post(sign_xml(logout_request(ID=LONG_ID), amf), path=SLO), "bad_id")
+    accepted = redirect_query(logout_request(ID=LONG_ID[:-1]), amf[0])
+    _answered_logout(idp.redirect(accepted, path=SLO), amf_sp)
+
+
+@pytest.mark.parametrize(
+    "relay_state",
+    ["r" * (MAX_RELAY_STATE + 1), "r" * 1_000_000, "rs\x00", "rs\r\nSet-Cookie: x=1"],
+    ids=["one past the bound", "1 MB", "nul byte", "line break"],
+)
+def test_relay_state_out_of_bounds_is_refused(idp: Idp, amf: Keys, relay_state: str) -> None:
+    query = redirect_query(authn_request(), amf[0], relay_state=relay_state)
+    idp.refused(idp.redirect(query), "bad_relay_state")
+    idp.refused(
+        idp.post(sign_xml(authn_request(), amf), relay_state=relay_state), "bad_relay_state"
+    )
+    logout = redirect_query(logout_request(), amf[0], relay_state=relay_state)
+    idp.refused(idp.redirect(logout, path=SLO), "bad_relay_state")
+    response = idp.redirect(logout, path=SLO)
+    assert len(response.get_data()) < 50_000  # not echoed into the page
+
+
+def test_relay_state_at_the_bound_is_kept_and_sent_back(idp: Idp, amf: Keys) -> None:
+    relay_state = "r\u00e9" * (MAX_RELAY_STATE // 2)
+    query = redirect_query(authn_request(), amf[0], relay_state=relay_state)
+    assert idp.accepted(idp.redirect(query)).relay_state == relay_state
+
+
 # -- 10. single logout -----------------------------------------------------------------------------
 
 
@@ -837,6 +885,14 @@ def test_logout_request_attacks_are_refused(
 
     _answered_logout(idp.redirect(redirect_query(logout_request(), amf[0]), path=SLO), amf_sp)
     _answered_logout(idp.post(sign_xml(logout_request(), amf), path=SLO), amf_sp)
+
+
+def test_logout_request_in_utf16_is_answered_like_one_in_utf8(
+    idp: Idp, amf: Keys, amf_sp: ServiceProvider
+) -> None:
+    """Well-formed XML in another encoding is kept as the text it parsed to, not as UTF-8."""
+    signed = '<?xml version="1.0"?>' + sign_xml(logout_request(), amf)
+    _answered_logout(idp.post(_utf16(signed), path=SLO), amf_sp)
 
 
 # -- signing in for real -------------------------------------------------------------------------

@@ -103,6 +103,22 @@ def test_session_cookie_over_http(auth, person):
     assert "Secure" not in cookie
 
 
+@pytest.mark.parametrize(
+    ("user_agent", "kept"),
+    [("Firefox\x00/1\x1b", "Firefox/1"), ("é" * 600, "é" * 512), ("\x00", None)],
+    ids=["control characters", "longer than the column", "nothing printable"],
+)
+def test_the_user_agent_is_kept_printable_and_bounded(auth, person, user_agent, kept):
+    """PostgreSQL text holds no NUL and String(512) no more: the same row on both databases."""
+    auth.client.environ_base["HTTP_USER_AGENT"] = user_agent
+    auth.sign_in(person)
+    [user_session] = db.session.scalars(select(UserSession)).all()
+    assert user_session.user_agent == kept
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.client_ip.is_not(None))).all()
+    assert events  # the sign-in's own, recorded with the browser's address
+    assert {event.user_agent for event in events} == {kept}
+
+
 @pytest.fixture
 def https_app(app_config: dict[str, Any], clock, smtp) -> Iterator[Flask]:
     """The provider behind an https issuer (TLS ends at the proxy; the request says https)."""

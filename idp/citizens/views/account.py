@@ -6,12 +6,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from idp.accounts.email_changes import find_email_change
 from idp.accounts.forms import ChangePasswordForm, SignOutForm
-from idp.accounts.services import change_password
+from idp.accounts.views import PasswordChangeOutcome, submit_password_change
 from idp.citizens import account as citizen_account
 from idp.citizens.forms import CloseAccountForm, ConfirmForm, EmailForm, QuestionsForm
 from idp.citizens.views.common import bp, field_error, link_invalid
-from idp.errors import DeliveryError, NotFoundError, ValidationError
+from idp.errors import DeliveryError, NotFoundError, ThrottledError, ValidationError
 from idp.extensions import db, limiter
 from idp.mfa.step_up import is_recent
 from idp.web.context import (
@@ -23,6 +24,7 @@ from idp.web.context import (
     step_up_redirect,
 )
 from idp.web.i18n import page_language
+from idp.web.messages import guesses_left_sentence, throttled_message
 from idp.web.session_loader import clear_session_token
 
 
@@ -46,26 +48,14 @@ def home() -> str:
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @citizen_login_required
 def change_password_page() -> Response | str:
-    account = current_account()
     form = ChangePasswordForm()
+    outcome = PasswordChangeOutcome()
     if form.validate_on_submit():
-        try:
-            change_password(
-                db.session,
-                runtime(),
-                account,
-                new_password=form.new_password.data or "",
-                current_password=form.current_password.data,
-                client=client_info(),
-            )
-        except ValidationError as exc:
-            db.session.rollback()
-            field_error(form, exc, "new_password")
-        else:
-            db.session.commit()
+        outcome = submit_password_change(form, signed_in_session())
+        if outcome.changed:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("citizens.home"))
-    return render_template("citizens/change_password.html", form=form)
+    return render_template("citizens/change_password.html", form=form, waiting=outcome.waiting)
 
 
 def _needs_step_up() -> bool:
@@ -121,7 +111,7 @@ def change_email() -> Response | str:
 def confirm_email(token: str) -> Response | str | tuple[str, int]:
     rt = runtime()
     try:
-        change = citizen_account.find_email_change(db.session, rt, token)
+        change = find_email_change(db.session, rt, token)
     except NotFoundError as exc:
         return link_invalid(exc)
     form = ConfirmForm()
@@ -170,9 +160,15 @@ def close() -> Response | str:
             citizen_account.close_account(
                 db.session, runtime(), account, form.password.data or "", client=client_info()
             )
+        except ThrottledError as exc:
+            db.session.commit()  # the refusal's audit event
+            form.password.errors = [*form.password.errors, throttled_message(exc)]
         except ValidationError as exc:
-            db.session.rollback()
-            field_error(form, exc, "password")
+            db.session.commit()  # the failure counted (a lock it set is recorded)
+            form.password.errors = [
+                *form.password.errors,
+                f"{exc.message} {guesses_left_sentence(exc)}".strip(),
+            ]
         else:
             db.session.commit()
             clear_session_token()

@@ -21,7 +21,7 @@ from idp.extensions import db, limiter
 from idp.mfa.views import complete_sign_in, send_code_or_explain
 from idp.web.context import client_info, current_session, runtime
 from idp.web.i18n import page_language, safe_next
-from idp.web.messages import throttled_message
+from idp.web.messages import failed_sign_in_message, must_wait, throttled_message
 from idp.web.session_loader import clear_session_token, set_session_token
 
 
@@ -48,7 +48,7 @@ def login() -> Response | str:
     return render_template(
         "citizens/login.html",
         form=form,
-        create_url=url_for("citizens.enrol", next=request.args.get("next")),
+        create_url=url_for("citizens.enrol", next=safe_next(request.args.get("next"), "") or None),
     )
 
 
@@ -62,6 +62,7 @@ def password() -> Response | str:
     user_code = str(started["user_code"])
     form = PasswordForm()
     error = None
+    waiting = False
     if form.validate_on_submit():
         rt = runtime()
         try:
@@ -76,13 +77,10 @@ def password() -> Response | str:
             )
         except ThrottledError as exc:
             db.session.commit()
-            error = throttled_message(exc)
-        except AuthenticationFailedError:
+            error, waiting = throttled_message(exc), True
+        except AuthenticationFailedError as exc:
             db.session.commit()
-            error = _(
-                "The user code or the password is not right, or the account cannot be used. "
-                "Check them and try again."
-            )
+            error, waiting = failed_sign_in_message(exc), must_wait(exc)
         else:
             return _after_password(
                 user_session,
@@ -95,6 +93,7 @@ def password() -> Response | str:
         "citizens/password.html",
         form=form,
         error=error,
+        waiting=waiting,
         user_code=user_code,
         recognised=_recognised_profile(user_code),
     )
@@ -165,11 +164,16 @@ def question() -> Response | str:
     rt = runtime()
     asked = asked_question(db.session, rt, user_session)
     form = AnswerForm()
+    waiting = False
     if form.validate_on_submit():
         try:
             token = answer_question(
                 db.session, rt, user_session, form.answer.data or "", client=client_info()
             )
+        except ThrottledError as exc:
+            db.session.commit()  # the refusal's audit event
+            form.answer.errors = [*form.answer.errors, throttled_message(exc)]
+            waiting = True
         except CodeError as exc:
             db.session.commit()
             if exc.details.get("reason") == "voided":
@@ -184,5 +188,6 @@ def question() -> Response | str:
     return render_template(
         "citizens/question.html",
         form=form,
+        waiting=waiting,
         question=chosen.label(page_language()) if chosen else asked.question_key,
     )

@@ -39,15 +39,18 @@ from idp.extensions import csrf, db, limiter
 from idp.federation import steps
 from idp.oidc import issuance
 from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, acr_of
+from idp.oidc.parameters import check_parameters, within_bounds
 from idp.oidc.server import AuthorizedUser, provider_server
 from idp.oidc.views.common import AUTHORIZE_PATH, bp
 from idp.proxies.rights import EffectiveRights
 from idp.relying_parties import OidcClient
 from idp.web.context import current_session, runtime
-from idp.web.i18n import page_language
+from idp.web.i18n import page_language, return_address
 
 # Parameters that, once satisfied by a fresh sign-in, must not ask for it again on return.
 _FRESH_LOGIN_PARAMETERS = ("max_age", "id_token_hint")
+# Ten digits is over 300 years: every session is younger, and a timedelta holds it.
+MAX_AGE_DIGITS = 10
 
 
 @dataclass
@@ -62,6 +65,11 @@ class AuthorizationContext:
 @csrf.exempt  # checked below for the person's own choices; a relying party may POST a request
 @limiter.limit("120/minute")
 def authorize() -> Response | tuple[str, int] | str:
+    try:
+        # Before authlib reads the request, and before a posted one is carried to a GET.
+        check_parameters(request.values)
+    except OAuth2Error as error:
+        return _refuse(_to_registered_redirect(error))
     if request.method == "POST" and not any(f in request.form for f in steps.FORM_FIELDS):
         # OIDC Core 3.1.2.1: the request may come as a form post; continue it as a GET.
         return redirect(f"{AUTHORIZE_PATH}?{urlencode(list(request.form.items(multi=True)))}", 303)
@@ -102,7 +110,7 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
     user_session = context.user_session
     assert user_session is not None  # noqa: S101 (a fresh sign-in exists past this point)
     if user_session.account.must_change_password:
-        session["next"] = request.full_path
+        session["next"] = return_address()
         return redirect(url_for("accounts.change_password"))
     visit = _visit(context, user_session)
     if context.client.audience == "citizen":
@@ -143,12 +151,18 @@ def _visit(context: AuthorizationContext, user_session: UserSession) -> steps.Vi
 
 
 def _max_age() -> timedelta | None:
-    """``max_age`` in seconds; an empty parameter is absent (RFC 6749 3.1)."""
+    """``max_age`` in seconds; an empty parameter is absent (RFC 6749 3.1).
+
+    ASCII digits only (``str.isdigit`` also takes ``²`` and other scripts' digits), and at most
+    :data:`MAX_AGE_DIGITS` of them: a longer number would overflow a ``timedelta``.
+    """
     value = request.values.get("max_age") or None
     if value is None:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidRequestError("'max_age' must be a whole number of seconds.")
+    if len(value) > MAX_AGE_DIGITS:
+        raise InvalidRequestError(f"'max_age' may have at most {MAX_AGE_DIGITS} digits.")
     return timedelta(seconds=int(value))
 
 
@@ -307,6 +321,23 @@ def _refuse(error: OAuth2Error) -> Response | tuple[str, int]:
     status, _body, headers = error()
     response = Response(status=status, headers=headers)
     return _with_issuer(response)
+
+
+def _to_registered_redirect(error: OAuth2Error) -> OAuth2Error:
+    """An error found before authlib looked, sent back the way authlib would (RFC 6749
+    4.1.2.1): only to a redirect URI registered for a known client, each given once, and with
+    the ``state`` only when it is itself within bounds."""
+    values = request.values
+    client_ids, redirect_uris = values.getlist("client_id"), values.getlist("redirect_uri")
+    if len(client_ids) != 1 or len(redirect_uris) != 1:
+        return error
+    client = provider_server().query_client(client_ids[0])
+    if client is None or not client.check_redirect_uri(redirect_uris[0]):
+        return error
+    error.redirect_uri = redirect_uris[0]
+    state = values.get("state")
+    error.state = state if within_bounds("state", state) else None
+    return error
 
 
 def _with_issuer(response: Response | tuple[str, int]) -> Response | tuple[str, int]:

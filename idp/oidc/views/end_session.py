@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from idp.accounts.sessions import end_session_for_relying_party
 from idp.audit.tags import AuditAction
 from idp.extensions import csrf, db
+from idp.oidc.parameters import MAX_REDIRECT_URI_LENGTH, check_parameters
 from idp.oidc.server import provider_server
 from idp.oidc.views.common import END_SESSION_PATH, bp
 from idp.saml.logout import start_provider_logout
@@ -67,6 +68,7 @@ class ConfirmForm(FlaskForm):
 def end_session_view() -> Response | tuple[str, int] | str:
     server = provider_server()
     try:
+        check_parameters(request.values)
         validated: EndSessionRequest = server.validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return _error_page(error.get_error_description() or error.error)
@@ -111,6 +113,9 @@ def _registration_problem(validated: EndSessionRequest) -> str | None:
     uri = values.get("post_logout_redirect_uri")
     if uri and validated.redirect_uri is None:
         return "post_logout_redirect_uri is not registered for this client"
+    if validated.redirect_uri and len(validated.redirect_uri) > MAX_REDIRECT_URI_LENGTH:
+        # Kept for the end of a SAML logout round (saml_logouts.after_url) with its state.
+        return "post_logout_redirect_uri with its state is too long"
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.oauth2 import OAuth2Error
 from flask import jsonify, request
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -17,6 +18,7 @@ from idp.claims.identity import oidc_claims
 from idp.extensions import csrf, db, limiter
 from idp.oidc import issuance
 from idp.oidc.models import TokenKind
+from idp.oidc.parameters import check_parameters
 from idp.oidc.server import provider_server
 from idp.oidc.views.common import (
     INTROSPECTION_PATH,
@@ -36,6 +38,9 @@ BACK_CHANNEL_LIMIT = "300/minute"
 @csrf.exempt
 @limiter.limit(BACK_CHANNEL_LIMIT)
 def token() -> Response:
+    refused = _refused_parameters()
+    if refused is not None:
+        return refused
     response = provider_server().create_token_response()
     # Also on errors: a replayed code or refresh token revokes its grant, and that must stay.
     db.session.commit()
@@ -46,6 +51,9 @@ def token() -> Response:
 @csrf.exempt
 @limiter.limit(BACK_CHANNEL_LIMIT)
 def revoke() -> Response:
+    refused = _refused_parameters()
+    if refused is not None:
+        return refused
     response = provider_server().create_endpoint_response("revocation")
     db.session.commit()
     return _no_store(response)
@@ -55,6 +63,9 @@ def revoke() -> Response:
 @csrf.exempt
 @limiter.limit(BACK_CHANNEL_LIMIT)
 def introspect() -> Response:
+    refused = _refused_parameters()
+    if refused is not None:
+        return refused
     response = provider_server().create_endpoint_response("introspection")
     db.session.commit()
     return _no_store(response)
@@ -88,6 +99,17 @@ def userinfo() -> Response:
     body = oidc_claims(check.identity, scopes)
     db.session.commit()
     return _no_store(jsonify(body))
+
+
+def _refused_parameters() -> Response | None:
+    """A body out of bounds (idp/oidc/parameters.py): ``invalid_request`` before authlib reads
+    it, so that no value comes back quoted in a description (``grant_type=… is not
+    supported``) and none reaches the database."""
+    try:
+        check_parameters(request.form)
+    except OAuth2Error as error:
+        return _no_store(provider_server().handle_error_response(None, error))
+    return None
 
 
 def _bearer_token() -> str | None:
