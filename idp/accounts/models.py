@@ -27,6 +27,13 @@ class AccountRole(StrEnum):
     MINISTRY_OPERATOR = "ministry_operator"
     # An individual of clicSÉQUR – Citoyens: belongs to no enterprise and no ministry.
     CITIZEN = "citizen"
+    # Staff of the identity provider itself: activates, refuses, suspends and cancels
+    # enterprises; belongs to no enterprise and no ministry.
+    PROVIDER_OPERATOR = "provider_operator"
+
+
+# Roles held by no enterprise and no ministry.
+_UNATTACHED = "('citizen', 'provider_operator')"
 
 
 class Portal(StrEnum):
@@ -46,8 +53,8 @@ class Account(db.Model):  # type: ignore[name-defined]
     __tablename__ = "accounts"
     __table_args__ = (
         CheckConstraint(
-            "(role = 'citizen' AND enterprise_id IS NULL AND ministry_key IS NULL) OR "
-            "(role <> 'citizen' AND (enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL))",
+            f"(role IN {_UNATTACHED} AND enterprise_id IS NULL AND ministry_key IS NULL) OR "
+            f"(role NOT IN {_UNATTACHED} AND (enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL))",
             name="belongs_to_enterprise_or_ministry",
         ),
     )

@@ -13,18 +13,33 @@ from idp.extensions import db
 
 
 class EnterpriseStatus(StrEnum):
+    """Where an enterprise stands at clicSÉQUR; only an active one's people hold any right."""
+
+    # Registered by its representative, waiting for a provider operator's decision.
+    PENDING_ACTIVATION = "pending_activation"
     ACTIVE = "active"
-    INACTIVE = "inactive"
+    # The registration was refused by a provider operator (a new one may be submitted).
+    REFUSED = "refused"
+    # Its people may sign in, but hold no right at any ministry until it is reactivated.
+    SUSPENDED = "suspended"
+    # For good: no right anywhere, no reactivation.
+    CANCELLED = "cancelled"
+
+
+_STATUSES = ", ".join(f"'{status.value}'" for status in EnterpriseStatus)
 
 
 class Enterprise(db.Model):  # type: ignore[name-defined]
     __tablename__ = "enterprises"
-    __table_args__ = (CheckConstraint("length(neq) = 10", name="neq_ten_digits"),)
+    __table_args__ = (
+        CheckConstraint("length(neq) = 10", name="neq_ten_digits"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="known_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     neq: Mapped[str] = mapped_column(String(10), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default=EnterpriseStatus.ACTIVE)
+    status: Mapped[str] = mapped_column(String(24), default=EnterpriseStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property

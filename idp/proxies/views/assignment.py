@@ -15,17 +15,14 @@ from idp.proxies import policies, queries
 from idp.proxies.forms import AssignForm, ConfirmForm
 from idp.proxies.services import assign_proxy, unassign_proxy
 from idp.proxies.views.common import (
-    Refusal,
-    attempt,
     bp,
-    commit_or_404,
     current_day,
-    finish,
     pending,
     refusal_message,
     remember,
     visible_proxy,
 )
+from idp.web.actions import Refusal, attempt, commit_or_404, finish
 from idp.web.context import client_info, current_account, roles_required, runtime
 
 CHOSEN_KEY = "proxies.chosen"

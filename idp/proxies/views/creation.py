@@ -31,13 +31,12 @@ from idp.proxies.models import ProxyKind
 from idp.proxies.services import create_proxy
 from idp.proxies.views.common import (
     attach,
-    attempt_sensitive,
     bp,
     current_day,
     current_enterprise_id,
-    finish,
     kept,
 )
+from idp.web.actions import attempt_sensitive, finish
 from idp.web.context import (
     client_info,
     code_verified_at,

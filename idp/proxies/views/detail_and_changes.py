@@ -13,18 +13,15 @@ from idp.proxies import policies, queries
 from idp.proxies.forms import ConfirmForm, EndDateForm
 from idp.proxies.services import cancel_proxy, change_end_date
 from idp.proxies.views.common import (
-    Refusal,
-    attempt,
-    attempt_sensitive,
     bp,
     current_day,
     current_enterprise_id,
-    finish,
     pending,
     refusal_message,
     remember,
     visible_proxy,
 )
+from idp.web.actions import Refusal, attempt, attempt_sensitive, finish
 from idp.web.context import (
     client_info,
     code_verified_at,
