@@ -174,6 +174,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.home.views import bp as home_bp
     from idp.mailbox.views import bp as mailbox_bp
     from idp.mfa.views import bp as mfa_bp
+    from idp.ministries import registration_changes  # noqa: F401  (routes on ministries_bp)
     from idp.ministries.views import bp as ministries_bp
     from idp.oidc.views import bp as oidc_bp
     from idp.ops.views import bp as ops_bp

@@ -54,7 +54,8 @@ class Account(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint(
             f"(role IN {_UNATTACHED} AND enterprise_id IS NULL AND ministry_key IS NULL) OR "
-            f"(role NOT IN {_UNATTACHED} AND (enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL))",
+            f"(role NOT IN {_UNATTACHED} AND "
+            "(enterprise_id IS NOT NULL) <> (ministry_key IS NOT NULL))",
             name="belongs_to_enterprise_or_ministry",
         ),
     )

@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     CSRF_REJECT = "web:csrf:reject"
     REGISTRATION_SUBMIT = "ministries:registration:submit"
     REGISTRATION_DECIDE = "ministries:registration:decide"
+    REGISTRATION_WITHDRAW = "ministries:registration:withdraw"
+    REGISTRATION_CANCEL = "ministries:registration:cancel"
     PROXY_CREATE = "proxies:proxy:create"
     PROXY_EXTEND = "proxies:proxy:extend"
     PROXY_CANCEL = "proxies:proxy:cancel"

@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.CSRF_REJECT: _l("Form refused as expired or forged"),
     AuditAction.REGISTRATION_SUBMIT: _l("Registration requested"),
     AuditAction.REGISTRATION_DECIDE: _l("Registration decided"),
+    AuditAction.REGISTRATION_WITHDRAW: _l("Registration withdrawn by the ministry"),
+    AuditAction.REGISTRATION_CANCEL: _l("Registration cancelled by the enterprise"),
     AuditAction.PROXY_CREATE: _l("Proxy created"),
     AuditAction.PROXY_EXTEND: _l("Proxy end date changed"),
     AuditAction.PROXY_CANCEL: _l("Proxy cancelled"),

@@ -14,6 +14,7 @@ from idp.extensions import db
 
 class MessageKind(StrEnum):
     REGISTRATION_DECIDED = "registration_decided"
+    REGISTRATION_WITHDRAWN = "registration_withdrawn"
     PROXY_RECEIVED = "proxy_received"
     PROXY_EXPIRING = "proxy_expiring"
     ACCOUNT_INACTIVITY = "account_inactivity"

@@ -57,6 +57,30 @@ def notify_registration_decided(
         )
 
 
+def notify_registration_withdrawn(
+    session: DbSession, runtime: Runtime, registration: MinistryRegistration
+) -> None:
+    """The ministry withdrew the enterprise's registration: tell its ESMs why, and what follows."""
+    ministry = runtime.catalogue.ministry(registration.ministry_key)
+    name_fr = ministry.name_fr if ministry else registration.ministry_key
+    name_en = ministry.name_en if ministry else registration.ministry_key
+    reason = registration.decision_reason or ""
+    subject = (f"Inscription retirée : {name_fr}", f"Registration withdrawn: {name_en}")
+    body = (
+        f"Le ministère ou l'organisme « {name_fr} » a retiré l'inscription de votre entreprise "
+        f"à ses services en ligne. Motif : {reason}\n\nLes procurations ne donnent plus "
+        f"aucun droit auprès de ce ministère. Vous pouvez demander la réactivation de "
+        f"l'inscription à la page « Services en ligne ».",
+        f"« {name_en} » withdrew your enterprise's registration for its online services. "
+        f"Reason: {reason}\n\nProxies no longer give any right at this ministry. You may ask "
+        f"for the registration again on the « Online services » page.",
+    )
+    for esm in esms_of(session, registration.enterprise_id):
+        post_message(
+            session, runtime, esm.id, MessageKind.REGISTRATION_WITHDRAWN, subject=subject, body=body
+        )
+
+
 def notify_proxy_received(
     session: DbSession, runtime: Runtime, proxy: Proxy, agent: Enterprise
 ) -> None:

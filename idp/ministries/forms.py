@@ -99,3 +99,26 @@ class DecisionForm(FlaskForm):
     @property
     def activate(self) -> bool:
         return self.decision.data == "activate"
+
+
+class WithdrawalForm(FlaskForm):
+    """The ministry's operator withdraws an active registration, and says why."""
+
+    reason = TextAreaField(
+        _l("Reason for the withdrawal"),
+        description=_l(
+            "The enterprise's electronic services managers will read it in their messages."
+        ),
+        validators=[
+            InputRequired(_l("Give the reason for the withdrawal.")),
+            Length(
+                max=REASON_MAX_LENGTH,
+                message=_l("Keep the reason to %(max)d characters or fewer."),
+            ),
+        ],
+        render_kw={"rows": 4},
+    )
+
+
+class CancellationForm(FlaskForm):
+    """The ESM confirms ending the enterprise's registration at a ministry (CSRF only)."""

@@ -18,6 +18,10 @@ class RegistrationStatus(StrEnum):
     PENDING = "pending"  # « En traitement »
     ACTIVE = "active"  # « Actif »
     REFUSED = "refused"  # « Refusé »
+    # Ended by the ministry's operator (« Retirée »): its rights there are gone at once.
+    WITHDRAWN = "withdrawn"
+    # Ended by the enterprise's ESM (« Annulée »).
+    CANCELLED = "cancelled"
 
 
 class MinistryRegistration(db.Model):  # type: ignore[name-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from idp.db_types import DbSession
+from idp.enterprises.models import Enterprise
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 
 RECENT_DECISIONS = 20
@@ -54,6 +55,21 @@ def pending_for_ministry(session: DbSession, ministry_key: str) -> list[Ministry
                 MinistryRegistration.status == RegistrationStatus.PENDING,
             )
             .order_by(MinistryRegistration.submitted_at, MinistryRegistration.id)
+        )
+    )
+
+
+def active_for_ministry(session: DbSession, ministry_key: str) -> list[MinistryRegistration]:
+    """The enterprises this ministry has activated, by name: those its operator may withdraw."""
+    return list(
+        session.scalars(
+            select(MinistryRegistration)
+            .join(MinistryRegistration.enterprise)
+            .where(
+                MinistryRegistration.ministry_key == ministry_key,
+                MinistryRegistration.status == RegistrationStatus.ACTIVE,
+            )
+            .order_by(Enterprise.legal_name, MinistryRegistration.id)
         )
     )
 

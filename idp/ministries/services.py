@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -14,9 +15,12 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.db_types import DbSession
 from idp.enterprises.policies import can_manage, is_operator_of
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from idp.mailbox.notices import notify_registration_decided
+from idp.mailbox.notices import notify_registration_decided, notify_registration_withdrawn
+from idp.mfa.step_up import require_recent_code
+from idp.ministries import policies
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.ministries.queries import registration_of
+from idp.oidc.logout import on_enterprise_changed
 from idp.runtime import Runtime
 
 
@@ -36,6 +40,13 @@ def submit_registration(
     ministry = runtime.catalogue.ministry(ministry_key)
     if ministry is None:
         raise NotFoundError(_l("This ministry does not exist."))
+    if not policies.enterprise_may_register(actor.enterprise):
+        raise ConflictError(
+            _l(
+                "The enterprise is not active at clicSÉQUR: it cannot register for a "
+                "ministry's online services until it is."
+            )
+        )
     expected = {q.key for q in ministry.registration_questions}
     cleaned = {k: (answers.get(k) or "").strip() for k in expected}
     missing = sorted(k for k, v in cleaned.items() if not v)
@@ -43,11 +54,12 @@ def submit_registration(
         raise ValidationError(_l("Answer every question of the ministry."), fields=missing)
     registration = registration_of(session, enterprise_id, ministry_key)
     now = runtime.clock()
-    if registration is not None and registration.status != RegistrationStatus.REFUSED:
+    if not policies.can_submit(registration):
         raise ConflictError(_l("The enterprise is already registered for this ministry."))
     if registration is None:
         registration = MinistryRegistration(enterprise_id=enterprise_id, ministry_key=ministry_key)
-    # A refused registration may be submitted again: the same row goes back to pending.
+    # A registration refused, withdrawn or cancelled may be asked for again: the same row goes
+    # back to pending.
     registration.status = RegistrationStatus.PENDING
     registration.answers = cleaned
     registration.submitted_at = now
@@ -110,6 +122,87 @@ def decide_registration(
         decision=registration.status,
     )
     notify_registration_decided(session, runtime, registration)
+
+
+def withdraw_registration(
+    session: DbSession,
+    runtime: Runtime,
+    operator: Account,
+    registration: MinistryRegistration,
+    *,
+    reason: str,
+    client: ClientInfo | None = None,
+) -> None:
+    """The ministry's operator withdraws an active registration (reason required).
+
+    The enterprise's rights at the ministry are gone at once: live grants that rested on them
+    end, with back-channel logout to the sites; its ESMs are told in their mailbox.
+    """
+    if not is_operator_of(operator, registration.ministry_key):
+        raise ForbiddenError()
+    if not policies.can_withdraw(operator, registration):
+        raise ConflictError(_l("Only an active registration can be withdrawn."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("Give the reason for the withdrawal."), field="reason")
+    _end(session, runtime, operator, registration, RegistrationStatus.WITHDRAWN, reason)
+    record(
+        session,
+        runtime.clock,
+        AuditAction.REGISTRATION_WITHDRAW,
+        client=client,
+        actor_id=operator.id,
+        enterprise_id=registration.enterprise_id,
+        ministry=registration.ministry_key,
+    )
+    notify_registration_withdrawn(session, runtime, registration)
+
+
+def cancel_registration(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    registration: MinistryRegistration,
+    *,
+    verified_at: datetime | None = None,
+    client: ClientInfo | None = None,
+) -> None:
+    """The enterprise's ESM ends its registration at a ministry (active or in process).
+
+    Sensitive, since every right there ends with it: the emailed code must have been entered
+    within the last minutes (``verified_at``). It may be asked for again later.
+    """
+    if not can_manage(actor, registration.enterprise_id):
+        raise ForbiddenError()
+    if not policies.can_cancel(actor, registration):
+        raise ConflictError(_l("This registration is not active or in process."))
+    require_recent_code(verified_at, runtime.clock())
+    _end(session, runtime, actor, registration, RegistrationStatus.CANCELLED, None)
+    record(
+        session,
+        runtime.clock,
+        AuditAction.REGISTRATION_CANCEL,
+        client=client,
+        actor_id=actor.id,
+        enterprise_id=registration.enterprise_id,
+        ministry=registration.ministry_key,
+    )
+
+
+def _end(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    registration: MinistryRegistration,
+    status: RegistrationStatus,
+    reason: str | None,
+) -> None:
+    registration.status = status
+    registration.decided_at = runtime.clock()
+    registration.decided_by_id = actor.id
+    registration.decision_reason = reason
+    session.flush()
+    on_enterprise_changed(session, runtime, registration.enterprise_id)
 
 
 def active_ministry_keys(session: DbSession, enterprise_id: int) -> set[str]:

@@ -11,10 +11,12 @@ from werkzeug.wrappers import Response
 from idp.accounts.models import Account, AccountRole
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from idp.extensions import db
+from idp.ministries import policies
 from idp.ministries.catalogue import Ministry
 from idp.ministries.forms import DecisionForm, RegistrationForm, registration_form
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.ministries.queries import (
+    active_for_ministry,
     pending_for_ministry,
     recent_decisions,
     registration_for_ministry,
@@ -52,6 +54,7 @@ def index() -> str:
         ministries=runtime().catalogue.ministries,
         registrations=registrations_by_ministry(db.session, _enterprise_id(account)),
         enterprise=account.enterprise,
+        enterprise_may_register=policies.enterprise_may_register(account.enterprise),
     )
 
 
@@ -104,7 +107,8 @@ def register(ministry_key: str) -> Response | str:
         form=form,
         error=error,
         registration=registration,
-        can_submit=registration is None or registration.status == RegistrationStatus.REFUSED,
+        can_submit=policies.can_submit(registration),
+        enterprise_may_register=policies.enterprise_may_register(account.enterprise),
     )
 
 
@@ -191,5 +195,6 @@ def _render_queue(
         decision_forms=forms,
         failed_form=failed[1] if failed else None,
         decisions=recent_decisions(db.session, ministry.key),
+        active=active_for_ministry(db.session, ministry.key),
         error=error,
     )

@@ -15,7 +15,7 @@ from flask import Flask, g, has_app_context
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from idp.accounts.models import UserSession
+from idp.accounts.models import Account, UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.claims.subjects import pairwise_subject
@@ -25,6 +25,7 @@ from idp.oidc import issuance
 from idp.oidc.backchannel import deliver, logout_token
 from idp.oidc.issuance import RevokeReason
 from idp.oidc.models import Grant, LogoutNotification
+from idp.proxies.models import Proxy, ProxyAssignment
 from idp.runtime import Runtime
 
 # Gives up on a relying party that never answers after this many tries.
@@ -67,6 +68,19 @@ def on_rights_changed(
             ended.append(grant)
     _queue(session, runtime, ended)
     return len(ended)
+
+
+def on_enterprise_changed(session: DbSession, runtime: Runtime, enterprise_id: int) -> int:
+    """An enterprise's standing or one of its registrations changed: re-check the grants of its
+    staff and of everyone acting for it under its proxies; end those it no longer supports."""
+    staff = select(Account.id).where(Account.enterprise_id == enterprise_id)
+    agents = (
+        select(ProxyAssignment.account_id)
+        .join(Proxy, Proxy.id == ProxyAssignment.proxy_id)
+        .where(Proxy.enterprise_id == enterprise_id)
+    )
+    accounts = set(session.scalars(staff)) | set(session.scalars(agents))
+    return on_rights_changed(session, runtime, accounts)
 
 
 def _queue(session: DbSession, runtime: Runtime, grants: list[Grant]) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account, AccountRole
 from idp.db_types import DbSession
+from idp.enterprises.models import Enterprise, EnterpriseStatus
 from idp.ministries.catalogue import Catalogue, Ministry
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.proxies.models import (
@@ -97,7 +98,16 @@ def held_rights(
     memo: dict[tuple[object, ...], dict[int, EffectiveRights]]
     memo = session.info.setdefault(_MEMO_KEY, {})
     # The account's own facts are in the key: a change not yet flushed still counts.
-    key = (account.id, account.status, account.role, account.enterprise_id, ministry_key, today)
+    own = account.enterprise
+    key = (
+        account.id,
+        account.status,
+        account.role,
+        account.enterprise_id,
+        own.status if own is not None else None,
+        ministry_key,
+        today,
+    )
     if key not in memo:
         memo[key] = _compute(session, catalogue, account, ministry_key, today)
     return memo[key]
@@ -149,10 +159,17 @@ _PROXIES_AT = (
         ProxyMinistry.ministry_key == bindparam("ministry_key"),
     )
 )
-_ACTIVE_REGISTRATIONS = select(MinistryRegistration.enterprise_id).where(
-    MinistryRegistration.enterprise_id.in_(bindparam("candidates", expanding=True)),
-    MinistryRegistration.ministry_key == bindparam("ministry_key"),
-    MinistryRegistration.status == RegistrationStatus.ACTIVE,
+# Registered there, and in good standing at clicSÉQUR: a suspended or cancelled mandator's
+# proxies give nothing.
+_ACTIVE_REGISTRATIONS = (
+    select(MinistryRegistration.enterprise_id)
+    .join(Enterprise, Enterprise.id == MinistryRegistration.enterprise_id)
+    .where(
+        MinistryRegistration.enterprise_id.in_(bindparam("candidates", expanding=True)),
+        MinistryRegistration.ministry_key == bindparam("ministry_key"),
+        MinistryRegistration.status == RegistrationStatus.ACTIVE,
+        Enterprise.status == EnterpriseStatus.ACTIVE,
+    )
 )
 
 
@@ -165,6 +182,10 @@ def _compute(
 ) -> dict[int, EffectiveRights]:
     ministry = catalogue.ministry(ministry_key)
     if ministry is None or not account.is_active:
+        return {}
+    # The people of an enterprise that is not active (pending, suspended, cancelled) hold no
+    # right anywhere, not even those other enterprises' proxies would give them.
+    if account.enterprise is not None and not account.enterprise.is_active:
         return {}
     # Two queries whatever the number of enterprises, columns only (no ORM objects to build):
     # the account's proxies that grant something at this ministry, with their chosen rights,

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from html import unescape
+
+import pytest
+
+from idp.enterprises.models import EnterpriseStatus
+from idp.extensions import db
 from tests.conftest import csrf_token
 
 
@@ -28,3 +34,23 @@ def test_a_public_computer_is_reminded_of_it(auth, person):
     page = auth.client.get("/?lang=en").get_data(as_text=True)
     assert "You said you are using a public computer" in page
     assert csrf_token(page)
+
+
+@pytest.mark.parametrize(
+    ("status", "told"),
+    [
+        (EnterpriseStatus.ACTIVE, None),
+        (EnterpriseStatus.SUSPENDED, "Your enterprise is suspended at clicSÉQUR"),
+        (EnterpriseStatus.CANCELLED, "registration at clicSÉQUR is cancelled"),
+        (EnterpriseStatus.PENDING_ACTIVATION, "Your enterprise is not yet active at clicSÉQUR"),
+    ],
+)
+def test_home_tells_the_enterprise_standing(auth, person, status, told):
+    person.account.enterprise.status = status
+    db.session.commit()
+    auth.sign_in(person)
+    page = unescape(auth.client.get("/?lang=en").get_data(as_text=True))
+    if told is None:
+        assert "at clicSÉQUR" not in page
+    else:
+        assert told in page

@@ -29,13 +29,16 @@ from sqlalchemy import select
 
 from idp.accounts.models import Account, AccountStatus, UserSession
 from idp.audit.models import AuditEvent
+from idp.enterprises.models import EnterpriseStatus
 from idp.enterprises.user_files import set_status
 from idp.extensions import db
+from idp.ministries.queries import registration_of
 from idp.oidc.backchannel import BACKCHANNEL_LOGOUT_EVENT
-from idp.oidc.logout import MAX_ATTEMPTS
+from idp.oidc.logout import MAX_ATTEMPTS, on_enterprise_changed
 from idp.oidc.models import Grant, LogoutNotification
 from idp.proxies.models import Proxy, ProxyStatus
 from tests.conftest import TEST_PASSWORD, Auth, Person, csrf_token
+from tests.ministries.test_views import operator_person as ministry_operator_person
 from tests.oidc.conftest import (
     AMF_BACKCHANNEL,
     AMF_CALLBACK,
@@ -789,3 +792,64 @@ def test_logout_request_after_the_session_ended_still_returns_to_the_site(
     assert response.status_code == 302
     assert response.headers["Location"] == f"{IQEA_LOGOUT}?state=s1"
     assert len(rps.calls) == sent  # nothing more to tell anyone
+
+
+# -- the enterprise's standing and its registrations -------------------------------------------
+
+
+def test_a_withdrawn_registration_ends_the_grants_there_and_notifies(
+    app, client, browser, smtp, world, operator_person, client_secrets, rps, runtime, clock, keys
+):
+    """MELCCFP withdraws Aciérie's registration: IQEA hears at once that Jean Roy's access has
+    ended, his refresh token stops working, and his session at the provider goes on."""
+    iqea = sign_in_to(browser, operator_person, client_secrets, "iqea")
+    ministry_operator = ministry_operator_person(runtime, "melccfp")
+    registration = registration_of(db.session, world.emitter.id, "melccfp")
+
+    staff = Auth(app.test_client(), smtp)
+    staff.sign_in(ministry_operator)
+    response = staff.form_post(
+        f"/ministere/inscriptions/{registration.id}/retrait", {"reason": "Dossier fermé"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    [token] = posted_tokens(rps, IQEA_BACKCHANNEL)
+    check_logout_token(token, keys, iqea, runtime, clock)
+    assert grant_of(iqea).revoke_reason == "rights_lost"
+    assert refresh(client, iqea, client_secrets).status_code == 400
+    assert session_row(iqea.sid).ended_at is None
+
+
+@pytest.mark.parametrize("status", [EnterpriseStatus.SUSPENDED, EnterpriseStatus.CANCELLED])
+def test_an_enterprise_no_longer_active_loses_every_grant_of_its_people(
+    app,
+    client,
+    browser,
+    smtp,
+    esm,
+    operator_person,
+    client_secrets,
+    rps,
+    runtime,
+    clock,
+    keys,
+    status,
+):
+    iqea = sign_in_to(browser, operator_person, client_secrets, "iqea")
+    manager = new_browser(app, smtp)
+    own = sign_in_to(manager, esm, client_secrets, "iqea")
+
+    esm.account.enterprise.status = status
+    assert on_enterprise_changed(db.session, runtime, esm.account.enterprise_id) == 2
+    db.session.commit()
+    assert "back-channel logouts delivered: 2 of 2" in lifecycle_run(app)
+
+    for signed_in in (iqea, own):
+        assert grant_of(signed_in).revoke_reason == "rights_lost"
+        assert (
+            refresh(
+                browser.client if signed_in is iqea else manager.client, signed_in, client_secrets
+            ).status_code
+            == 400
+        )
+    assert len(posted_tokens(rps, IQEA_BACKCHANNEL)) == 2

@@ -97,15 +97,25 @@ class Load:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self, mix: list[str]) -> None:
-        """One thread per entry of ``mix`` (a kind of request), each on its own connection."""
-        for index, kind in enumerate(mix):
-            thread = threading.Thread(target=self._run, args=(kind,), name=f"load-{index}")
+        """One thread per entry of ``mix`` (a kind of request), each on its own connection.
+
+        The connections are pinned to the workers in turn: left to gunicorn, a loaded machine
+        can hand every one of them to the same worker, and the test would not see both.
+        """
+        connections: list[Connection] = []
+        while len(connections) < len(mix):
+            connections += self.server.pinned_connections(1, new_ip())
+        for extra in connections[len(mix) :]:
+            extra.close()
+        for index, (kind, connection) in enumerate(zip(mix, connections, strict=False)):
+            thread = threading.Thread(
+                target=self._run, args=(kind, connection), name=f"load-{index}"
+            )
             thread.start()
             self._threads.append(thread)
 
-    def _run(self, kind: str) -> None:
+    def _run(self, kind: str, connection: Connection) -> None:
         send = self.kinds[kind]
-        connection = self.server.connect(new_ip())
         try:
             while not self.stop.is_set():
                 sent = time.monotonic()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from idp.accounts.models import AccountStatus
+from idp.enterprises.models import EnterpriseStatus
 from idp.extensions import db
 from idp.proxies.models import Proxy, ProxyKind, ProxyStatus
 from idp.proxies.rights import RightsSource, enterprises_for, rights_at
@@ -110,6 +111,37 @@ def test_suspended_account_holds_nothing(runtime, world):
     assert held(runtime, world.user, world.emitter) == frozenset()
     world.esm.status = AccountStatus.SUSPENDED
     assert held(runtime, world.esm, world.emitter) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "status",
+    [EnterpriseStatus.SUSPENDED, EnterpriseStatus.CANCELLED, EnterpriseStatus.PENDING_ACTIVATION],
+)
+def test_people_of_an_enterprise_not_active_hold_nothing(runtime, world, status):
+    proxy = make_proxy(runtime, world)
+    assign_proxy(db.session, runtime, world.esm, proxy, [world.user.id])
+    db.session.commit()
+    assert held(runtime, world.user, world.emitter) == {IQEA_OPERATOR}
+    world.emitter.status = status
+    assert held(runtime, world.esm, world.emitter) == frozenset()
+    assert held(runtime, world.user, world.emitter) == frozenset()
+    world.emitter.status = EnterpriseStatus.ACTIVE
+    assert held(runtime, world.user, world.emitter) == {IQEA_OPERATOR}
+
+
+def test_a_mandator_not_active_gives_its_agents_nothing(runtime, world, second_client):
+    """Conseils Verts stays active; one of its clients is suspended: the consultant may still
+    act for the other client, not for that one."""
+    world.emitter.status = EnterpriseStatus.SUSPENDED
+    db.session.commit()
+    found = enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY)
+    assert [f.enterprise_id for f in found] == [second_client.id]
+
+
+def test_a_consultant_whose_own_firm_is_suspended_acts_for_no_one(runtime, world, second_client):
+    world.firm.status = EnterpriseStatus.SUSPENDED
+    db.session.commit()
+    assert enterprises_for(db.session, runtime.catalogue, world.consultant, "melccfp", TODAY) == []
 
 
 def test_refused_or_pending_registration_grants_nothing(runtime, world, factory):

@@ -46,6 +46,7 @@ from sqlalchemy import select
 
 from idp.accounts.models import UserSession
 from idp.audit.models import AuditEvent
+from idp.enterprises.models import EnterpriseStatus
 from idp.extensions import db
 from idp.proxies.models import ProxyKind
 from idp.proxies.services import MinistryGrant, assign_proxy, create_proxy
@@ -754,3 +755,27 @@ def test_the_token_of_a_status_answer_cannot_be_used_again(
     again = client.get(posted.token_path)
     assert again.status_code == 400
     assert "SAMLResponse" not in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", [EnterpriseStatus.SUSPENDED, EnterpriseStatus.CANCELLED])
+def test_the_esm_of_an_enterprise_not_active_is_denied(
+    browser, client, amf_sp, esm_person, world, status
+):
+    """Before #15 the status was never read: a suspended enterprise's ESM held every right."""
+    world.emitter.status = status
+    db.session.commit()
+    _request_id, _saml_client, response = browser.send(amf_sp)
+    token_path = response.headers["Location"]
+    browser.sign_in(esm_person, client.get(token_path).headers["Location"])
+
+    page = client.get(token_path)
+    assert page.status_code == 403
+    answer = browser.decide(token_path, page.get_data(as_text=True), decision="deny")
+    _action, fields = saml_form(answer.get_data(as_text=True))
+    root = etree.fromstring(base64.b64decode(fields["SAMLResponse"]))
+    assert [e.get("Value") for e in root.iterfind(".//samlp:StatusCode", NS)] == [
+        STATUS_RESPONDER,
+        STATUS_REQUEST_DENIED,
+    ]
+    assert root.find(".//saml:Assertion", NS) is None
+    assert root.find(".//saml:EncryptedAssertion", NS) is None
