@@ -97,7 +97,7 @@ def check_article(name: str, article: str) -> str | None:
         return f"article {article!r} must be one of le, la, l', les or empty"
     vowel = starts_with_vowel_sound(name)
     if article in {"le", "la"} and vowel:
-        return f"« {article} {name} » elides: use the article \"l'\""
+        return f'« {article} {name} » elides: use the article "l\'"'
     first = _base_letter(name[:1])
     if article == "l'" and not vowel and first != "h":
         return f"« l'{name} » does not elide: use « le » or « la »"

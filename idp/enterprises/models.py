@@ -38,4 +38,6 @@ class Enterprise(db.Model):  # type: ignore[name-defined]
     @property
     def sentence_name(self) -> OrganisationName:
         """The legal name in sentences; English takes no « the » before it."""
-        return OrganisationName(fr=self.legal_name, article_fr=self.name_article, en=self.legal_name)
+        return OrganisationName(
+            fr=self.legal_name, article_fr=self.name_article, en=self.legal_name
+        )
