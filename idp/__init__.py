@@ -136,6 +136,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     from idp.ops.logs import configure_logging, init_request_ids
     from idp.ops.metrics import init_metrics
     from idp.web.i18n import init_i18n
+    from idp.web.names import init_name_filters
     from idp.web.request_text import init_request_text
     from idp.web.security import init_security
 
@@ -151,6 +152,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_i18n(app, babel)
+    init_name_filters(app)
     init_security(app, settings, app.extensions["idp.runtime"].registry)
     init_request_text(app)
 

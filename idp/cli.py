@@ -15,6 +15,7 @@ from idp.enterprises.services import create_enterprise, find_by_neq, normalize_n
 from idp.errors import IdpError
 from idp.extensions import db
 from idp.keystore import KeystoreError, generate_keys, rotate_keys
+from idp.names import ARTICLES
 from idp.relying_parties import RegistryError, load_registry, new_client_secret
 from idp.runtime import Runtime
 
@@ -43,11 +44,20 @@ def enterprise_group() -> None:
 @enterprise_group.command("create")
 @click.option("--neq", required=True, help="Québec enterprise number, 10 digits.")
 @click.option("--name", "legal_name", required=True, help="Legal name.")
+@click.option(
+    "--article",
+    "name_article",
+    type=click.Choice(ARTICLES),
+    default="",
+    help="French article of the name (le, la, l', les); none by default: « d'Aciérie... ».",
+)
 @with_appcontext
-def enterprise_create(neq: str, legal_name: str) -> None:
+def enterprise_create(neq: str, legal_name: str, name_article: str) -> None:
     """Register an enterprise."""
     try:
-        enterprise = create_enterprise(db.session, _runtime().clock, neq=neq, legal_name=legal_name)
+        enterprise = create_enterprise(
+            db.session, _runtime().clock, neq=neq, legal_name=legal_name, name_article=name_article
+        )
     except IdpError as exc:
         raise click.ClickException(str(exc.message)) from exc
     db.session.commit()

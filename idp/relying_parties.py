@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from idp.ministries.catalogue import Catalogue
+from idp.ministries.catalogue import Catalogue, SentenceNamed
 from idp.net import is_loopback_host
 
 # Scopes that are not rights of the catalogue.
@@ -56,7 +56,7 @@ def _check_redirect_uri(uri: str) -> str:
 RedirectUri = Annotated[str, Field(min_length=8, max_length=2000)]
 
 
-class OidcClient(BaseModel):
+class OidcClient(SentenceNamed):
     """An OpenID Connect relying party (a ministry site or back-end)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -65,8 +65,6 @@ class OidcClient(BaseModel):
     client_id: str = Field(pattern=_CLIENT_ID)
     ministry: str
     audience: Literal["enterprise", "citizen"] = "enterprise"
-    name_fr: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
     redirect_uris: tuple[RedirectUri, ...] = ()
     post_logout_redirect_uris: tuple[RedirectUri, ...] = ()
     backchannel_logout_uri: str | None = None
@@ -132,9 +130,6 @@ class OidcClient(BaseModel):
     def is_public(self) -> bool:
         return self.token_endpoint_auth_method == "none"  # noqa: S105 (a method name)
 
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_fr
-
     def check_secret(self, secret: str) -> bool:
         """Constant-time comparison of the secret's SHA-256 with the registered one.
 
@@ -164,7 +159,7 @@ class SpEndpoint(BaseModel):
     is_default: bool = False
 
 
-class SamlServiceProvider(BaseModel):
+class SamlServiceProvider(SentenceNamed):
     """A SAML 2.0 service provider; its endpoints and certificates come from its metadata."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -173,8 +168,6 @@ class SamlServiceProvider(BaseModel):
     entity_id: str = Field(min_length=1, max_length=1024)
     ministry: str
     audience: Literal["enterprise", "citizen"] = "enterprise"
-    name_fr: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
     metadata_file: str
     required_rights: tuple[str, ...] = ()
     # Signed AuthnRequests and LogoutRequests (Redirect and POST signatures) are required.
@@ -193,9 +186,6 @@ class SamlServiceProvider(BaseModel):
     def client_id(self) -> str:
         # What the activity history and shared code call the relying party.
         return self.entity_id
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_fr
 
     def acs_for(self, url: str | None, index: int | None = None) -> SpEndpoint | None:
         """The HTTP-POST assertion consumer service named by URL or index, or the first one."""

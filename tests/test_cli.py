@@ -91,6 +91,30 @@ def test_enterprise_create_refuses_a_duplicate(app, cli):
     assert _audit_count("enterprises:enterprise:create") == 1
 
 
+def test_enterprise_create_takes_the_article_of_the_name(cli):
+    plain = ["enterprise", "create", "--neq", "1143256789", "--name", "Aciérie inc."]
+    assert cli.invoke(args=plain).exit_code == 0
+    named = ["--neq", "1180000004", "--name", "Fromagerie du Lac", "--article", "la"]
+    assert cli.invoke(args=["enterprise", "create", *named]).exit_code == 0
+    enterprises = {e.neq: e for e in _enterprises()}
+    assert enterprises["1143256789"].name_article == ""
+    assert enterprises["1143256789"].sentence_name.de("fr") == "d'Aciérie inc."
+    assert enterprises["1180000004"].sentence_name.de("fr") == "de la Fromagerie du Lac"
+
+
+@pytest.mark.parametrize(
+    ("name", "article", "exit_code"),
+    [("Aciérie inc.", "la", 1), ("Fromagerie du Lac", "l'", 1), ("Fromagerie du Lac", "un", 2)],
+)
+def test_enterprise_create_refuses_an_article_that_does_not_fit(app, cli, name, article, exit_code):
+    args = ["enterprise", "create", "--neq", "1143256789", "--name", name, "--article", article]
+    result = cli.invoke(args=args)
+    assert result.exit_code == exit_code, result.output
+    if exit_code == 1:
+        assert _said(app, result.output, "This article does not fit the enterprise's legal name.")
+    assert _enterprises() == []
+
+
 def test_enterprise_create_requires_a_name(cli):
     result = cli.invoke(args=["enterprise", "create", "--neq", "1143256789"])
     assert result.exit_code == 2

@@ -136,6 +136,9 @@ def test_proxy_reminders_go_to_granting_esms_and_holders(runtime, factory, clock
     assert run_lifecycle(db.session, runtime).proxy_reminders == 2
     db.session.commit()
     assert {m.account_id for m in _messages(MessageKind.PROXY_EXPIRING)} == {esm.id, user.id}
+    reminder = _messages(MessageKind.PROXY_EXPIRING, user.id)[0]
+    assert "La procuration « IQEA » d'Aciérie Saint-Laurent inc. expire le" in reminder.body_fr
+    assert "The proxy « IQEA » of Aciérie Saint-Laurent inc. expires on" in reminder.body_en
 
 
 def test_expired_proxy_is_recorded_once(runtime, factory, clock):

@@ -112,3 +112,29 @@ def test_downgrade_to_base_then_upgrade_again(fresh_sqlite_app):
     assert set(sa.inspect(db.engine).get_table_names()) >= set(db.metadata.tables)
     assert _triggers() >= APPEND_ONLY_TRIGGERS
     assert _schema_differences() == []
+
+
+def _enterprise_columns() -> set[str]:
+    return {c["name"] for c in sa.inspect(db.engine).get_columns("enterprises")}
+
+
+def test_organisation_names_gives_existing_enterprises_no_article(fresh_sqlite_app):
+    upgrade(revision="0011_enterprise_lifecycle")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO enterprises (neq, legal_name, status, created_at) "
+                "VALUES ('1143256789', 'Aciérie Saint-Laurent inc.', 'active', '2026-11-22')"
+            )
+        )
+    upgrade(revision="0012_organisation_names")
+    assert "name_article" in _enterprise_columns()
+    with db.engine.connect() as conn:
+        article = conn.execute(sa.text("SELECT name_article FROM enterprises")).scalar_one()
+    assert article == ""
+
+    downgrade(revision="0011_enterprise_lifecycle")
+    assert "name_article" not in _enterprise_columns()
+    with db.engine.connect() as conn:
+        name = conn.execute(sa.text("SELECT legal_name FROM enterprises")).scalar_one()
+    assert name == "Aciérie Saint-Laurent inc."

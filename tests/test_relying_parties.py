@@ -48,6 +48,11 @@ def test_valid_client_loads(tmp_path):
     assert client.check_secret(SECRET)
     assert not client.check_secret(SECRET + "x")
     assert not client.check_secret("")
+    # No article unless the file gives one: « à Inventaire… » until it says "l'".
+    assert client.sentence_name.a("fr") == "à Inventaire québécois des émissions atmosphériques"
+    write(tmp_path, VALID.replace('kind = "oidc"', 'kind = "oidc"\narticle_fr = "l\'"'))
+    client = load_registry(tmp_path, CATALOGUE).client("iqea-backend")
+    assert client.sentence_name.a("fr") == "à l'Inventaire québécois des émissions atmosphériques"
 
 
 @pytest.mark.parametrize(
@@ -86,6 +91,9 @@ def test_valid_client_loads(tmp_path):
         ('"client_secret_basic"', '"magic"', "token_endpoint_auth_method"),
         ('scopes = ["openid", ', "scopes = [", "openid"),
         ('kind = "oidc"', 'kind = "oidc"\nrequire_pkce = "no"', "require_pkce"),
+        ('kind = "oidc"', 'kind = "oidc"\narticle_fr = "le"', "elides"),
+        ('kind = "oidc"', 'kind = "oidc"\narticle_fr = "the"', "must be one of"),
+        ('kind = "oidc"', 'kind = "oidc"\nthe_en = "yes"', "the_en"),
     ],
 )
 def test_invalid_files_are_refused_with_the_reason(tmp_path, old, new, message):

@@ -18,6 +18,7 @@ from flask import Flask, g, has_request_context, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from demo_rp.common.site import QUEBEC, profile, setting
+from idp.names import OrganisationName, sentence
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -286,8 +287,17 @@ def switch_language_url() -> str:
     return url_for("site.language", code=other_language(), next=here)
 
 
+def of_name(name: str) -> str:
+    """« d'Aciérie Saint-Laurent inc. » / « of Aciérie Saint-Laurent inc. »: the claims give
+    the legal name alone, so it is read as a name without article (idp/names.py)."""
+    return OrganisationName.bare(name).de(language())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["t"] = t
+    app.jinja_env.filters["of_name"] = of_name
+    # No period after a name that ends with one (« inc. »).
+    app.jinja_env.filters["sentence"] = sentence
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["iso_date"] = format_iso_date
 

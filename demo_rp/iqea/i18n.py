@@ -165,8 +165,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "your_enterprise": ("votre entreprise", "your company"),
     "no_rights_text": (
-        "Votre compte clicSÉQUR ne vous donne pas accès à l'IQEA pour {enterprise}.",
-        "Your clicSÉQUR account does not give you access to IQEA for {enterprise}.",
+        # No final period: the template ends the sentence after the name (« inc. »).
+        "Votre compte clicSÉQUR ne vous donne pas accès à l'IQEA pour {enterprise}",
+        "Your clicSÉQUR account does not give you access to IQEA for {enterprise}",
     ),
     "no_rights_ask": (
         "Demandez au responsable des services électroniques (RSE) de l'entreprise une "
@@ -197,8 +198,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This page requires the right “{right}”, which you do not hold.",
     ),
     "right_needed_ask": (
-        "Demandez-le au responsable des services électroniques de {enterprise}.",
-        "Ask {enterprise}'s electronic services manager for it.",
+        "Demandez-le au responsable des services électroniques {of_enterprise}",
+        "Ask the electronic services manager {of_enterprise} for it",
     ),
     "access_denied_text": (
         "clicSÉQUR ne nous a pas transmis votre identité : vous avez annulé, ou vous ne "
@@ -212,8 +213,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- reports -----------------------------------------------------------------------------
     "reports_title": ("Déclarations annuelles", "Annual reports"),
     "reports_lead": (
-        "Déclarations des émissions atmosphériques de {enterprise} (NEQ {neq}).",
-        "Air emissions reports of {enterprise} (NEQ {neq}).",
+        "Déclarations des émissions atmosphériques {of_enterprise} (NEQ {neq}).",
+        "Air emissions reports {of_enterprise} (NEQ {neq}).",
     ),
     "new_report_title": ("Préparer une déclaration", "Prepare a report"),
     "field_year": ("Année visée par la déclaration", "Year covered by the report"),
@@ -223,7 +224,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "new_report_button": ("Préparer la déclaration", "Prepare the report"),
     "reports_existing": ("Déclarations de l'entreprise", "The company's reports"),
-    "reports_table_caption": ("Déclarations de {enterprise}", "Reports of {enterprise}"),
+    "reports_table_caption": ("Déclarations {of_enterprise}", "Reports {of_enterprise}"),
     "reports_none": (
         "Aucune déclaration pour le moment.",
         "No report yet.",
@@ -288,12 +289,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report_content_title": ("Contenu de la déclaration", "Content of the report"),
     "approve_title": ("Approuver la déclaration", "Approve the report"),
     "approve_text": (
-        "En approuvant, vous confirmez avoir vérifié la déclaration {year} de {enterprise}.",
-        "By approving, you confirm that you verified the {year} report of {enterprise}.",
+        "En approuvant, vous confirmez avoir vérifié la déclaration {year} {of_enterprise}",
+        "By approving, you confirm that you verified the {year} report {of_enterprise}",
     ),
     "approve_as_agent": (
-        "Vous approuvez à titre de vérificateur : {name}, pour le compte de {agent}",
-        "You approve as the verifier: {name}, on behalf of {agent}",
+        "Vous approuvez à titre de vérificateur : {name}, pour le compte {of_agent}",
+        "You approve as the verifier: {name}, on behalf {of_agent}",
     ),
     "approve_button": ("Approuver la déclaration", "Approve the report"),
     "approve_own_submission": (
@@ -306,8 +307,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Reports submitted by {enterprise} (NEQ {neq}).",
     ),
     "verification_agent": (
-        "Vous agissez comme vérificateur pour le compte de {agent}",
-        "You act as the verifier on behalf of {agent}",
+        "Vous agissez comme vérificateur pour le compte {of_agent}",
+        "You act as the verifier on behalf {of_agent}",
     ),
     "verification_none": (
         "Aucune déclaration transmise pour le moment.",

@@ -13,6 +13,7 @@ from idp.errors import NotFoundError
 from idp.extensions import db
 from idp.web.context import client_info, current_account, login_required, runtime
 from idp.web.i18n import page_language
+from idp.web.names import name_le
 
 bp = Blueprint("consents", __name__)
 
@@ -68,7 +69,7 @@ def withdraw(consent_id: int) -> Response:
         abort(404)
     db.session.commit()
     ministry = runtime().catalogue.ministry(ministry_key)
-    name = ministry.name(page_language()) if ministry else ministry_key
+    name = name_le(ministry or ministry_key)
     flash(
         _("Consent withdrawn: %(ministry)s will ask again at your next visit.", ministry=name),
         "success",

@@ -150,8 +150,9 @@ def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
     """Create whatever of the demo data is missing; returns the demo accounts."""
     enterprises: dict[str, Enterprise] = {}
     for neq, name in DEMO_ENTERPRISES.items():
+        # None of the demo names takes an article: « d'Aciérie Saint-Laurent inc. ».
         enterprises[neq] = find_by_neq(session, neq) or create_enterprise(
-            session, runtime.clock, neq=neq, legal_name=name
+            session, runtime.clock, neq=neq, legal_name=name, name_article=""
         )
     for demo in DEMO_ACCOUNTS:
         if find_by_user_code(session, demo.user_code) is not None:

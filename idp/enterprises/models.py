@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db_types import UTCDateTime
 from idp.extensions import db
+from idp.names import OrganisationName
 
 
 class EnterpriseStatus(StrEnum):
@@ -39,9 +40,19 @@ class Enterprise(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     neq: Mapped[str] = mapped_column(String(10), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
+    # The French article of the name: « le », « la », « l' », « les », or "" for none (most
+    # enterprise names: « d'Aciérie Saint-Laurent inc. »). See idp/names.py.
+    name_article: Mapped[str] = mapped_column(String(4), default="", server_default="")
     status: Mapped[str] = mapped_column(String(24), default=EnterpriseStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
     def is_active(self) -> bool:
         return self.status == EnterpriseStatus.ACTIVE
+
+    @property
+    def sentence_name(self) -> OrganisationName:
+        """The legal name in sentences; English takes no « the » before it."""
+        return OrganisationName(
+            fr=self.legal_name, article_fr=self.name_article, en=self.legal_name
+        )

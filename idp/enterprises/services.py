@@ -13,6 +13,7 @@ from idp.clock import Clock
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise, EnterpriseStatus
 from idp.errors import ConflictError, ValidationError
+from idp.names import check_article
 
 # ASCII digits only: `\d` would also take Arabic-Indic or full-width digits.
 _NEQ = re.compile(r"[0-9]{10}")
@@ -32,6 +33,7 @@ def create_enterprise(
     *,
     neq: str,
     legal_name: str,
+    name_article: str = "",
     actor_id: int | None = None,
     client: ClientInfo | None = None,
 ) -> Enterprise:
@@ -40,10 +42,16 @@ def create_enterprise(
     legal_name = (legal_name or "").strip()
     if not legal_name:
         raise ValidationError(_l("Enter the enterprise's legal name."))
+    if check_article(legal_name, name_article):
+        raise ValidationError(_l("This article does not fit the enterprise's legal name."))
     if find_by_neq(session, neq) is not None:
         raise ConflictError(_l("An enterprise with this NEQ already exists."))
     enterprise = Enterprise(
-        neq=neq, legal_name=legal_name, status=EnterpriseStatus.ACTIVE, created_at=clock()
+        neq=neq,
+        legal_name=legal_name,
+        name_article=name_article,
+        status=EnterpriseStatus.ACTIVE,
+        created_at=clock(),
     )
     session.add(enterprise)
     session.flush()

@@ -25,6 +25,7 @@ from idp.consents.views import scope_label
 from idp.enterprises.models import Enterprise
 from idp.extensions import db
 from idp.federation.models import EnterpriseChoice
+from idp.names import OrganisationName
 from idp.proxies.rights import EffectiveRights, enterprises_for
 from idp.web.context import client_info, runtime
 from idp.web.i18n import page_language
@@ -52,7 +53,8 @@ class Visit:
     required_rights: tuple[str, ...]
     # The client id or SAML entity id, for the activity history.
     relying_party: str
-    service_name: str
+    # The relying party as it reads in a sentence (« l'Inventaire québécois... »).
+    service: OrganisationName
     # Where the pages post back (the request in progress).
     action: str
 
@@ -196,7 +198,7 @@ def record_sign_in(visit: Visit, enterprise_id: int | None, **details: Any) -> N
 def _page_context(visit: Visit) -> dict[str, object]:
     language = page_language()
     return {
-        "service_name": visit.service_name,
+        "service": visit.service,
         "ministry": runtime().catalogue.ministry(visit.ministry_key),
         "language": language,
         "form": DecisionForm(),

@@ -12,6 +12,7 @@ from idp.enterprises.models import Enterprise
 from idp.mailbox.models import MailboxMessage, MessageKind
 from idp.mailbox.services import post_message
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
+from idp.names import OrganisationName, capfirst, sentence
 from idp.proxies.models import Proxy
 from idp.runtime import Runtime
 
@@ -32,23 +33,24 @@ def notify_registration_decided(
     session: DbSession, runtime: Runtime, registration: MinistryRegistration
 ) -> None:
     ministry = runtime.catalogue.ministry(registration.ministry_key)
-    name_fr = ministry.name_fr if ministry else registration.ministry_key
-    name_en = ministry.name_en if ministry else registration.ministry_key
+    name = ministry.sentence_name if ministry else OrganisationName.bare(registration.ministry_key)
+    name_fr, name_en = (ministry.name_fr, ministry.name_en) if ministry else (name.fr, name.en)
     if registration.status == RegistrationStatus.ACTIVE:
         subject = (f"Inscription activée : {name_fr}", f"Registration activated: {name_en}")
         body = (
-            f"Votre entreprise est maintenant inscrite aux services en ligne du ministère ou de "
-            f"l'organisme « {name_fr} ». Vous pouvez créer des procurations pour ce ministère.",
-            f"Your enterprise is now registered for the online services of « {name_en} ». You "
+            f"Votre entreprise est maintenant inscrite aux services en ligne {name.de('fr')}. "
+            f"Vous pouvez créer des procurations pour ce ministère.",
+            f"Your enterprise is now registered for the online services {name.de('en')}. You "
             f"may create proxies for this ministry.",
         )
     else:
         reason = registration.decision_reason or ""
+        reason = sentence(reason) if reason else reason
         subject = (f"Inscription refusée : {name_fr}", f"Registration refused: {name_en}")
         body = (
-            f"Votre demande d'inscription aux services en ligne de « {name_fr} » a été refusée. "
+            f"Votre demande d'inscription aux services en ligne {name.de('fr')} a été refusée. "
             f"Motif : {reason}",
-            f"Your registration for the online services of « {name_en} » was refused. "
+            f"Your registration for the online services {name.de('en')} was refused. "
             f"Reason: {reason}",
         )
     for esm in esms_of(session, registration.enterprise_id):
@@ -62,17 +64,18 @@ def notify_registration_withdrawn(
 ) -> None:
     """The ministry withdrew the enterprise's registration: tell its ESMs why, and what follows."""
     ministry = runtime.catalogue.ministry(registration.ministry_key)
-    name_fr = ministry.name_fr if ministry else registration.ministry_key
-    name_en = ministry.name_en if ministry else registration.ministry_key
+    name = ministry.sentence_name if ministry else OrganisationName.bare(registration.ministry_key)
+    name_fr, name_en = (ministry.name_fr, ministry.name_en) if ministry else (name.fr, name.en)
     reason = registration.decision_reason or ""
+    reason = sentence(reason) if reason else reason
     subject = (f"Inscription retirée : {name_fr}", f"Registration withdrawn: {name_en}")
     body = (
-        f"Le ministère ou l'organisme « {name_fr} » a retiré l'inscription de votre entreprise "
-        f"à ses services en ligne. Motif : {reason}\n\nLes procurations ne donnent plus "
-        f"aucun droit auprès de ce ministère. Vous pouvez demander la réactivation de "
-        f"l'inscription à la page « Services en ligne ».",
-        f"« {name_en} » withdrew your enterprise's registration for its online services. "
-        f"Reason: {reason}\n\nProxies no longer give any right at this ministry. You may ask "
+        f"{capfirst(name.le('fr'))} a retiré l'inscription de votre entreprise à ses services "
+        f"en ligne. Motif : {reason}\n\nLes procurations ne donnent plus aucun droit auprès "
+        f"{name.de('fr')}. Vous pouvez demander la réactivation de l'inscription à la page "
+        f"« Services en ligne ».",
+        f"{capfirst(name.le('en'))} withdrew your enterprise's registration for its online "
+        f"services. Reason: {reason}\n\nProxies no longer give any right there. You may ask "
         f"for the registration again on the « Online services » page.",
     )
     for esm in esms_of(session, registration.enterprise_id):
@@ -84,16 +87,14 @@ def notify_registration_withdrawn(
 def notify_proxy_received(
     session: DbSession, runtime: Runtime, proxy: Proxy, agent: Enterprise
 ) -> None:
-    mandator = proxy.enterprise
-    subject = (
-        f"Procuration reçue de {mandator.legal_name}",
-        f"Proxy received from {mandator.legal_name}",
-    )
+    mandator = proxy.enterprise.sentence_name
+    subject = (f"Procuration reçue {mandator.de('fr')}", f"Proxy received from {mandator.le('en')}")
     body = (
-        f"{mandator.legal_name} (NEQ {mandator.neq}) a donné une procuration à votre entreprise, "
-        f"valide jusqu'au {proxy.ends_on.isoformat()}. Vous pouvez l'attribuer à vos "
-        f"utilisateurs dans la liste des procurations reçues.",
-        f"{mandator.legal_name} (NEQ {mandator.neq}) gave your enterprise a proxy, valid until "
+        f"{capfirst(mandator.le('fr'))} (NEQ {proxy.enterprise.neq}) a donné une procuration à "
+        f"votre entreprise, valide jusqu'au {proxy.ends_on.isoformat()}. Vous pouvez "
+        f"l'attribuer à vos utilisateurs dans la liste des procurations reçues.",
+        f"{capfirst(mandator.le('en'))} (NEQ {proxy.enterprise.neq}) gave your enterprise a "
+        f"proxy, valid until "
         f"{proxy.ends_on.isoformat()}. You may assign it to your users from the list of "
         f"proxies received.",
     )
@@ -106,15 +107,16 @@ def notify_proxy_received(
 def notify_proxy_expiring(
     session: DbSession, runtime: Runtime, proxy: Proxy, account: Account, days: int
 ) -> MailboxMessage | None:
+    mandator = proxy.enterprise.sentence_name
     subject = (
         f"Procuration bientôt expirée ({proxy.ends_on.isoformat()})",
         f"Proxy expiring soon ({proxy.ends_on.isoformat()})",
     )
     body = (
-        f"La procuration « {proxy.description} » de {proxy.enterprise.legal_name} expire le "
+        f"La procuration « {proxy.description} » {mandator.de('fr')} expire le "
         f"{proxy.ends_on.isoformat()}, dans {days} jours au plus. Le responsable des services "
         f"électroniques peut en reporter la date de fin.",
-        f"The proxy « {proxy.description} » of {proxy.enterprise.legal_name} expires on "
+        f"The proxy « {proxy.description} » {mandator.de('en')} expires on "
         f"{proxy.ends_on.isoformat()}, in {days} days at most. The electronic services manager "
         f"may move its end date.",
     )

@@ -10,8 +10,18 @@ import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
+
+from idp.names import OrganisationName, check_article
 
 _KEY = r"^[a-z][a-z0-9_]*$"
 # A right id is its ministry key, then dot-separated lower-case segments.
@@ -32,14 +42,46 @@ class _Labelled(_Strict):
         return self.label_en if language == "en" else self.label_fr
 
 
-class _Named(_Strict):
-    """An entry with a French and an English name."""
+class SentenceNamed(BaseModel):
+    """A French and an English name, and what a sentence needs around them (``idp.names``).
+
+    ``article_fr``: « le », « la », « l' », « les », or "" for a name without article (« Revenu
+    Québec »). ``name_fr_in_sentence`` is the name as it reads after the article when that
+    differs (« ministère de l'Environnement », lower case); ``the_en`` puts « the » before the
+    English name. Relying-party files inherit this with an optional article; the catalogue
+    requires it.
+    """
 
     name_fr: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
+    article_fr: str = ""
+    name_fr_in_sentence: str | None = Field(default=None, min_length=1)
+    the_en: StrictBool = False
+
+    @model_validator(mode="after")
+    def _article_fits(self) -> Self:
+        problem = check_article(self.name_fr_in_sentence or self.name_fr, self.article_fr)
+        if problem:
+            raise ValueError(f"article_fr of {self.name_fr!r}: {problem}")
+        return self
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_fr
+
+    @property
+    def sentence_name(self) -> OrganisationName:
+        return OrganisationName(
+            fr=self.name_fr_in_sentence or self.name_fr,
+            article_fr=self.article_fr,
+            en=self.name_en,
+            the_en=self.the_en,
+        )
+
+
+class _Named(_Strict, SentenceNamed):
+    """A catalogue entry: its article is required so that nobody forgets it."""
+
+    article_fr: str
 
 
 class Right(_Labelled):

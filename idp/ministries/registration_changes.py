@@ -19,6 +19,7 @@ from idp.ministries.services import cancel_registration, withdraw_registration
 from idp.ministries.views import _enterprise_id, _operator_ministry, bp
 from idp.web.actions import Refusal, attempt, attempt_sensitive, finish, not_found, refusal_message
 from idp.web.context import client_info, code_verified_at, current_account, roles_required, runtime
+from idp.web.names import name_de
 
 
 @bp.route("/ministere/inscriptions/<int:registration_id>/retrait", methods=["GET", "POST"])
@@ -36,7 +37,7 @@ def withdraw(registration_id: int) -> Response | str:
     if not policies.can_withdraw(account, registration):
         error = _("Only an active registration can be withdrawn.")
     elif form.validate_on_submit():
-        name = registration.enterprise.legal_name
+        of_enterprise = name_de(registration.enterprise)
         result = attempt(
             lambda: withdraw_registration(
                 db.session,
@@ -49,7 +50,10 @@ def withdraw(registration_id: int) -> Response | str:
         )
         if not isinstance(result, Refusal):
             return finish(
-                _("The registration of %(name)s was withdrawn.", name=name),
+                _(
+                    "The registration %(of_enterprise)s was withdrawn.",
+                    of_enterprise=of_enterprise,
+                ),
                 url_for("ministries.operator_queue"),
             )
         error = refusal_message(result, form)
@@ -94,9 +98,9 @@ def cancel(ministry_key: str) -> Response | str:
         if not isinstance(result, Refusal):
             return finish(
                 _(
-                    "The registration at %(ministry)s is cancelled. You may ask for it again "
-                    "at any time.",
-                    ministry=ministry.acronym,
+                    "Your registration for the online services %(of_ministry)s is cancelled. "
+                    "You may ask for it again at any time.",
+                    of_ministry=name_de(ministry),
                 ),
                 url_for("ministries.index"),
             )

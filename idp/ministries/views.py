@@ -26,6 +26,7 @@ from idp.ministries.queries import (
 from idp.ministries.services import decide_registration, submit_registration
 from idp.web.context import client_info, current_account, roles_required, runtime
 from idp.web.i18n import page_language
+from idp.web.names import name_a, name_de
 
 bp = Blueprint("ministries", __name__)
 
@@ -94,9 +95,9 @@ def register(ministry_key: str) -> Response | str:
             db.session.commit()
             flash(
                 _(
-                    "Your request was sent to %(ministry)s. The registration is “In process” "
+                    "Your request was sent %(to_ministry)s. The registration is “In process” "
                     "until the ministry decides; you will find its decision in your messages.",
-                    ministry=ministry.acronym,
+                    to_ministry=name_a(ministry),
                 ),
                 "success",
             )
@@ -164,11 +165,20 @@ def decide(registration_id: int) -> Response | str:
             field.errors = [*field.errors, str(exc.message)]
         else:
             db.session.commit()
-            name = registration.enterprise.legal_name
+            of_enterprise = name_de(registration.enterprise)
             if form.activate:
-                flash(_("The registration of %(name)s is active.", name=name), "success")
+                flash(
+                    _("The registration %(of_enterprise)s is active.", of_enterprise=of_enterprise),
+                    "success",
+                )
             else:
-                flash(_("The registration of %(name)s was refused.", name=name), "success")
+                flash(
+                    _(
+                        "The registration %(of_enterprise)s was refused.",
+                        of_enterprise=of_enterprise,
+                    ),
+                    "success",
+                )
             return redirect(url_for("ministries.operator_queue"))
     elif registration.status != RegistrationStatus.PENDING:
         error = _("This registration was already decided.")

@@ -28,6 +28,7 @@ from idp.accounts.models import UserSession
 from idp.accounts.sessions import end_session_for_relying_party
 from idp.audit.tags import AuditAction
 from idp.extensions import csrf, db, limiter
+from idp.names import OrganisationName
 from idp.saml.messages import (
     SAMLP_NS,
     MessageError,
@@ -40,7 +41,6 @@ from idp.saml.models import SamlLogout, SamlParticipant
 from idp.saml.provider import SLO_PATH, saml_server
 from idp.saml.views import bp, check_issue_instant, error_page, known_provider, refuse
 from idp.web.context import client_info, current_session, runtime
-from idp.web.i18n import page_language
 from idp.web.session_loader import clear_session_token
 
 
@@ -232,7 +232,7 @@ def _next(logout: SamlLogout) -> Response | str:
             endpoint.location,
             logout.token,
             "SAMLRequest",
-            provider.name(page_language()),
+            provider.sentence_name,
         )
     return _finish(logout)
 
@@ -268,7 +268,7 @@ def _answer_initiator(logout: SamlLogout, *, status: str | None) -> Response | s
         response_args["destination"],
         logout.initiator_relay_state,
         "SAMLResponse",
-        provider.name(page_language()) if provider else "",
+        provider.sentence_name if provider else None,
     )
 
 
@@ -282,7 +282,7 @@ def _send(
     destination: str,
     relay_state: str | None,
     field: str,
-    service_name: str,
+    service: OrganisationName | None,
 ) -> Response | str:
     """Redirect binding: a signed query string; POST binding: the auto-submitted form."""
     if binding == BINDING_HTTP_REDIRECT:
@@ -302,5 +302,5 @@ def _send(
         field=field,
         value=base64.b64encode(xml.encode("utf-8")).decode("ascii"),
         relay_state=relay_state,
-        service_name=service_name,
+        service=service,
     )

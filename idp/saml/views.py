@@ -62,7 +62,6 @@ from idp.saml.provider import (
     saml_server,
 )
 from idp.web.context import client_info, current_session, runtime
-from idp.web.i18n import page_language
 
 bp = Blueprint("saml", __name__)
 
@@ -288,7 +287,7 @@ def _steps(
         ministry_key=provider.ministry,
         required_rights=provider.required_rights,
         relying_party=provider.entity_id,
-        service_name=provider.name(page_language()),
+        service=provider.sentence_name,
         action=request.path,
     )
     if provider.audience == "citizen":
@@ -458,7 +457,7 @@ def _post_to_service_provider(pending: SamlRequest, xml: str) -> str:
         field="SAMLResponse",
         value=base64.b64encode(xml.encode("utf-8")).decode("ascii"),
         relay_state=pending.relay_state,
-        service_name=provider.name(page_language()) if provider else pending.sp_entity_id,
+        service=provider.sentence_name if provider else pending.sp_entity_id,
     )
 
 

@@ -290,8 +290,8 @@ def test_the_consent_page_names_the_service_and_no_enterprise(browser, citizen, 
     done = sign_in_at(browser, first.headers["Location"], citizen, by="code")
     page = browser.client.get(done.headers["Location"]).get_data(as_text=True)
     main = page.split("<main", 1)[1].split("</main>", 1)[0]
-    assert "<h1>Share your information with Citizen service permis-chasse?</h1>" in main
-    assert "This is your first visit to the services of Ministère de" in main
+    assert "<h1>Send your information to Citizen service permis-chasse?</h1>" in main
+    assert "This is your first visit to the services of the Ministère de" in main
     assert "Your name" in main
     assert "Your email address" in main
     for enterprise_words in ("Acting for", "Aciérie", "enterprise", "Connected services"):

@@ -44,10 +44,13 @@ key = "m"
 acronym = "M"
 name_fr = "Ministère"
 name_en = "Ministry"
+article_fr = "le"
+name_fr_in_sentence = "ministère"
   [[ministries.services]]
   key = "s"
   name_fr = "Service"
   name_en = "Service"
+  article_fr = "le"
     [[ministries.services.rights]]
     id = "m.s.r"
     label_fr = "Droit"
@@ -62,6 +65,13 @@ name_en = "Ministry"
         (('id = "m.s.r"', 'id = "other.s.r"'), "must start with"),
         (('id = "m.s.r"', 'id = "M S R"'), "ministry.service.right"),
         (('label_fr = "Droit"', 'label_fr = ""'), "label_fr"),
+        # What a sentence needs around a name: the article is required and must fit the name.
+        (('article_fr = "le"\n', ""), "article_fr\n  Field required"),
+        (('article_fr = "le"', 'article_fr = "un"'), "must be one of le, la, l', les or empty"),
+        (('name_fr_in_sentence = "ministère"', 'name_fr_in_sentence = "Autorité"'), "elides"),
+        (('article_fr = "le"', 'article_fr = "l\'"'), "does not elide"),
+        (('name_fr_in_sentence = "ministère"', 'name_fr_in_sentence = ""'), "name_fr_in_sentence"),
+        (('article_fr = "le"', 'article_fr = "le"\nthe_en = "yes"'), "the_en"),
     ],
 )
 def test_invalid_catalogues_are_refused_with_the_reason(tmp_path, change, message):
@@ -92,3 +102,20 @@ def test_app_refuses_to_start_with_a_bad_catalogue(tmp_path, app_config):
 
     with pytest.raises(CatalogueError):
         create_app({**app_config, "catalogue_file": _write(tmp_path, "ministries = []\n")})
+
+
+def test_the_shipped_catalogue_reads_well_in_sentences():
+    catalogue = load_catalogue(SHIPPED)
+    melccfp = catalogue.ministry("melccfp").sentence_name
+    assert melccfp.a("fr").startswith("au ministère de l'Environnement, de la Lutte")
+    assert melccfp.de("en").startswith("of the Ministère de l'Environnement")
+    amf = catalogue.ministry("amf").sentence_name
+    assert (amf.le("fr"), amf.de("fr"), amf.a("fr")) == (
+        "l'Autorité des marchés financiers",
+        "de l'Autorité des marchés financiers",
+        "à l'Autorité des marchés financiers",
+    )
+    assert amf.a("en") == "to the Autorité des marchés financiers (Financial Markets Authority)"
+    services = {s.key: s.sentence_name for s in catalogue.ministry("melccfp").services}
+    assert services["ghg"].de("fr") == "des émissions de gaz à effet de serre"
+    assert services["iqea"].de("fr").startswith("de l'Inventaire québécois")

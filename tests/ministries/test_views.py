@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from idp.accounts.models import AccountRole
 from idp.accounts.services import create_account
 from idp.extensions import db
+from idp.mailbox.models import MailboxMessage
 from idp.ministries.catalogue import Catalogue, Ministry, Question, Right, Service
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.ministries.services import decide_registration, submit_registration
@@ -182,6 +183,7 @@ def two_question_ministry(app, runtime, monkeypatch) -> Ministry:
         acronym="RQ",
         name_fr="Revenu Québec",
         name_en="Revenu Québec (Revenue)",
+        article_fr="",
         registration_questions=(
             Question(key="region", label_fr="Région", label_en="Region"),
             Question(key="file_number", label_fr="Numéro de dossier", label_en="File number"),
@@ -191,6 +193,7 @@ def two_question_ministry(app, runtime, monkeypatch) -> Ministry:
                 key="file",
                 name_fr="Mon dossier",
                 name_en="My file",
+                article_fr="",
                 rights=(Right(id="rq.file.consult", label_fr="Consulter", label_en="Consult"),),
             ),
         ),
@@ -439,3 +442,52 @@ def test_enterprise_accounts_cannot_open_the_operator_pages(auth, factory, runti
     db.session.refresh(registration)
     assert registration.status == RegistrationStatus.PENDING
     assert db.session.scalar(select(func.count(MinistryRegistration.id))) == 1
+
+
+# -- names in sentences (idp/names.py) ---------------------------------------------------------
+
+
+def test_pages_and_messages_put_the_names_in_french_sentences(auth, second_auth, esm, runtime):
+    assert esm.account.enterprise.legal_name == "Aciérie Saint-Laurent inc."
+    auth.sign_in(esm)
+    sent = auth.form_post(
+        register_path("amf"), {"answer_amf_client_number": "500123"}, follow_redirects=True
+    )
+    page = body(sent)
+    assert "Votre demande a été transmise à l'Autorité des marchés financiers." in page
+    assert "Inscriptions d'Aciérie Saint-Laurent inc." in page
+    page = body(
+        auth.form_post(
+            register_path("melccfp"), {"answer_establishment_count": "2"}, follow_redirects=True
+        )
+    )
+    assert "transmise au ministère de l'Environnement, de la Lutte contre" in page
+    for broken in ("de Aciérie", "à Autorité", "à Ministère", "inc.."):
+        assert broken not in page
+
+    registration = next(
+        r for r in registrations_of(esm.account.enterprise_id) if r.ministry_key == "melccfp"
+    )
+    second_auth.sign_in(operator_person(runtime, "melccfp"))
+    decided = second_auth.form_post(
+        decide_path(registration.id),
+        {"decision": "activate", "reason": ""},
+        page=QUEUE,
+        follow_redirects=True,
+    )
+    assert "L'inscription d'Aciérie Saint-Laurent inc. est active." in body(decided)
+    english = body(second_auth.client.get(QUEUE + "?lang=en"))
+    assert (
+        "The registration of Aciérie Saint-Laurent inc. is active." not in english
+    )  # flashed once
+
+    (notice,) = db.session.scalars(
+        select(MailboxMessage).where(MailboxMessage.account_id == esm.account.id)
+    )
+    message = body(auth.client.get(f"/messages/{notice.id}"))
+    assert "inscrite aux services en ligne du ministère de l'Environnement, de la Lutte" in message
+    assert "registered for the online services of the Ministère de l'Environnement" in (
+        notice.body_en
+    )
+    english = body(auth.client.get(INDEX + "?lang=en"))
+    assert "Registrations of Aciérie Saint-Laurent inc." in english

@@ -645,6 +645,19 @@ def test_first_visit_shows_what_is_shared(auth, browser, world):
     assert "Québec air emissions inventory" in page
 
 
+def test_the_consent_page_puts_the_names_in_french_sentences(auth, browser, world):
+    assert world.emitter.legal_name == "Aciérie Saint-Laurent inc."
+    auth.sign_in(as_person(world.esm))
+    amf = browser.request(client_id="amf-portal", redirect_uri=AMF_CALLBACK, scope=AMF_SCOPES)
+    page = page_text(browser.open(amf))
+    assert "<h1>Transmettre vos renseignements aux services en ligne de l'AMF?</h1>" in page
+    assert "première visite aux services de l'Autorité des marchés financiers," in page
+    assert "Agissant pour Aciérie Saint-Laurent inc., ils recevront" in page
+    page = page_text(browser.open(browser.request(lang="en")))
+    assert "<h1>Send your information to the Québec air emissions inventory?</h1>" in page
+    assert "first visit to the services of the Ministère de l'Environnement" in page
+
+
 def test_consent_page_lists_only_the_rights_the_person_holds(auth, browser, operator_person):
     auth.sign_in(operator_person)
     page = page_text(browser.open(browser.request(lang="en")))

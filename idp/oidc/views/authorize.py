@@ -45,7 +45,7 @@ from idp.oidc.views.common import AUTHORIZE_PATH, bp
 from idp.proxies.rights import EffectiveRights
 from idp.relying_parties import OidcClient
 from idp.web.context import current_session, runtime
-from idp.web.i18n import page_language, return_address
+from idp.web.i18n import return_address
 
 # Parameters that, once satisfied by a fresh sign-in, must not ask for it again on return.
 _FRESH_LOGIN_PARAMETERS = ("max_age", "id_token_hint")
@@ -142,7 +142,7 @@ def _visit(context: AuthorizationContext, user_session: UserSession) -> steps.Vi
         ministry_key=client.ministry,
         required_rights=client.required_rights,
         relying_party=client.client_id,
-        service_name=client.name(page_language()),
+        service=client.sentence_name,
         action=request.full_path,
     )
 

@@ -22,12 +22,12 @@ from werkzeug.wrappers import Response
 from idp.accounts.sessions import end_session_for_relying_party
 from idp.audit.tags import AuditAction
 from idp.extensions import csrf, db
+from idp.names import OrganisationName
 from idp.oidc.parameters import MAX_REDIRECT_URI_LENGTH, check_parameters
 from idp.oidc.server import provider_server
 from idp.oidc.views.common import END_SESSION_PATH, bp
 from idp.saml.logout import start_provider_logout
 from idp.web.context import client_info, current_session, runtime
-from idp.web.i18n import page_language
 from idp.web.session_loader import clear_session_token
 
 
@@ -124,9 +124,9 @@ def _hint_is_for(validated: EndSessionRequest, sid: str) -> bool:
     return bool(claims) and claims.get("sid") == sid
 
 
-def _service_name(validated: EndSessionRequest) -> str | None:
+def _service(validated: EndSessionRequest) -> OrganisationName | None:
     client = validated.client
-    return client.registration.name(page_language()) if client is not None else None
+    return client.registration.sentence_name if client is not None else None
 
 
 def _confirmation_page(validated: EndSessionRequest) -> str:
@@ -134,7 +134,7 @@ def _confirmation_page(validated: EndSessionRequest) -> str:
         "oidc/logout_confirm.html",
         form=ConfirmForm(),
         action=request.full_path,
-        service_name=_service_name(validated),
+        service=_service(validated),
     )
 
 
