@@ -166,6 +166,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from idp.accounts import recovery_views as _recovery  # noqa: F401 (registers its routes)
     from idp.accounts.views import bp as accounts_bp
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
