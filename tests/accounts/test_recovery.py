@@ -185,7 +185,9 @@ def test_a_used_link_cannot_be_used_again_even_if_already_loaded(runtime, outbox
     reset = recovery.find_password_reset(db.session, runtime, token, Portal.ENTERPRISE)
     complete(runtime, outbox, token)
 
-    reset.used_at = None  # as a second request that loaded the link before the first used it
+    # As a second request that loaded the link before the first one used it.
+    db.session.expunge(reset)
+    reset.used_at = None
     with pytest.raises(NotFoundError):
         recovery.complete_password_reset(
             db.session,
