@@ -186,6 +186,7 @@ def test_a_used_link_cannot_be_used_again_even_if_already_loaded(runtime, outbox
     complete(runtime, outbox, token)
 
     # As a second request that loaded the link before the first one used it.
+    assert reset.account.is_active  # loaded while the request had it
     db.session.expunge(reset)
     reset.used_at = None
     with pytest.raises(NotFoundError):
