@@ -39,7 +39,7 @@ _SUBJECTS = {
         "Votre compte clicSÉQUR – Citoyens est fermé",
         "Your clicSÉQUR – Citizens account is closed",
     ),
-    "cancelled": (
+    "account_cancelled": (
         "Votre compte clicSÉQUR – Citoyens est annulé",
         "Your clicSÉQUR – Citizens account is cancelled",
     ),

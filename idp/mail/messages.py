@@ -9,6 +9,7 @@ Québec's time zone, written for each language.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
@@ -22,7 +23,10 @@ from idp.accounts.models import Account
 from idp.citizens.mail import citizen_message, local_time
 from idp.citizens.models import CitizenProfile
 from idp.db_types import DbSession
+from idp.mail.deferred import send_after_response
 from idp.runtime import Runtime
+
+logger = logging.getLogger(__name__)
 
 # Subjects of the enterprise emails (templates ``mail/<kind>.txt``, French then English).
 _ENTERPRISE_SUBJECTS = {
@@ -69,6 +73,12 @@ def account_message(
     message["Subject"] = _ENTERPRISE_SUBJECTS[kind]
     message.set_content(render_template(f"mail/{kind}.txt", **context))
     return message
+
+
+def send_notice(runtime: Runtime, message: EmailMessage) -> None:
+    """An email that only tells of what is done (the change stands without it): after the
+    response in a request, at once in a command; a failure is logged, never raised."""
+    send_after_response(runtime.sender, message)
 
 
 def user_codes_message(
