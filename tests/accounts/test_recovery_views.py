@@ -41,7 +41,7 @@ def emailed_link(smtp, email) -> str:
 def test_the_sign_in_page_links_to_both_recovery_pages(client):
     fr = client.get("/connexion").get_data(as_text=True)
     assert f'href="{FORGOT}">Mot de passe oublié?' in fr
-    assert f'href="{FORGOT_CODE}">Code d&#39;utilisateur oublié?' in fr
+    assert f'href="{FORGOT_CODE}">Code d\'utilisateur oublié?' in fr
     en = client.get("/connexion?lang=en").get_data(as_text=True)
     assert "Forgot your password?" in en
     assert "Forgot your user code?" in en

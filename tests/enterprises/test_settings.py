@@ -35,7 +35,7 @@ def test_the_representative_allows_resets_after_a_recent_code(auth, team, smtp, 
     assert _allowed(team)
     (event,) = events("enterprises:settings:change")
     assert event.actor_account_id == team.representative.account.id
-    assert event.details == {"esm_password_resets_allowed": True}
+    assert event.details == {"esm_resets_allowed": True}
 
 
 def test_then_an_esm_may_reset_another_esm(auth, team):
