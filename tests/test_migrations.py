@@ -112,3 +112,38 @@ def test_downgrade_to_base_then_upgrade_again(fresh_sqlite_app):
     assert set(sa.inspect(db.engine).get_table_names()) >= set(db.metadata.tables)
     assert _triggers() >= APPEND_ONLY_TRIGGERS
     assert _schema_differences() == []
+
+
+def test_0012_adds_reset_links_and_keeps_esm_resets_off(fresh_sqlite_app):
+    upgrade(revision="0011_enterprise_lifecycle")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO enterprises (neq, legal_name, status, created_at) "
+                "VALUES ('1140000001', 'Aciérie', 'active', '2026-01-01')"
+            )
+        )
+    upgrade(revision="0012_account_recovery")
+    inspector = sa.inspect(db.engine)
+    assert {c["name"] for c in inspector.get_columns("password_resets")} == {
+        "id",
+        "account_id",
+        "token_hash",
+        "created_at",
+        "expires_at",
+        "used_at",
+    }
+    assert any(
+        u["column_names"] == ["token_hash"]
+        for u in inspector.get_unique_constraints("password_resets")
+    )
+    with db.engine.connect() as conn:
+        assert conn.execute(
+            sa.text("SELECT esm_password_resets_allowed FROM enterprises")
+        ).scalar() in (0, False)
+
+    downgrade(revision="0011_enterprise_lifecycle")
+    assert "password_resets" not in sa.inspect(db.engine).get_table_names()
+    assert "esm_password_resets_allowed" not in {
+        c["name"] for c in sa.inspect(db.engine).get_columns("enterprises")
+    }
