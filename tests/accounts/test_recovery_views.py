@@ -174,3 +174,33 @@ def test_a_suspended_account_gets_nothing(client, factory, smtp):
     submit(client, FORGOT, {"user_code": person.user_code, "email": person.email}).close()
     assert smtp.messages == []
     db.session.rollback()
+
+
+def test_changing_the_password_also_sends_the_notice(auth, person, smtp):
+    auth.sign_in(person)
+    before = smtp.count_to(person.email)
+    response = auth.form_post(
+        "/mot-de-passe",
+        {
+            "current_password": person.password,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert smtp.count_to(person.email) == before
+    response.close()
+    assert smtp.count_to(person.email) == before + 1
+    assert smtp.messages[-1].message["Subject"].startswith("Mot de passe de votre compte changé")
+
+
+def test_a_forced_first_change_sends_no_notice(auth, factory, smtp):
+    person = factory.person(temporary=True)
+    auth.sign_in(person)
+    before = smtp.count_to(person.email)
+    response = auth.form_post(
+        "/mot-de-passe", {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    response.close()
+    assert smtp.count_to(person.email) == before
