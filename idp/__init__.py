@@ -168,10 +168,12 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from idp.accounts import recovery_views as _recovery  # noqa: F401 (registers its routes)
     from idp.accounts.views import bp as accounts_bp
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
     from idp.consents.views import bp as consents_bp
+    from idp.enterprises import settings_views as _settings  # noqa: F401 (registers its routes)
     from idp.enterprises.views import bp as enterprises_bp
     from idp.home.views import bp as home_bp
     from idp.mailbox.views import bp as mailbox_bp

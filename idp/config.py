@@ -203,6 +203,19 @@ class Settings(BaseSettings):
         description="Validity of the link sent to a new email address to confirm it (both "
         "portals); the account keeps its old address until the link is opened.",
     )
+    password_reset_link_seconds: int = Field(
+        1800,
+        description="Validity of the single-use link emailed to a person who forgot their "
+        "password (both portals).",
+    )
+    recovery_account_limits: str = Field(
+        "3/hour;10/day",
+        description="Recovery emails (password reset link, user code reminder) asked per typed "
+        "user code or email address, known or not (`limits` notation, `;`-separated).",
+    )
+    recovery_ip_limits: str = Field(
+        "10/hour;30/day", description="Recovery requests allowed per client IP."
+    )
     citizen_security_question_attempts: int = Field(
         3, description="Wrong answers to a security question before the sign-in starts over."
     )

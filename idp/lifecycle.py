@@ -22,6 +22,7 @@ from idp.audit.tags import AuditAction
 from idp.citizens.account import forget_identity, remove_expired_links, warn_inactive_citizen
 from idp.db_types import DbSession
 from idp.errors import DeliveryError
+from idp.mail.messages import account_message, send_notice
 from idp.mailbox.models import MailboxMessage
 from idp.mailbox.notices import esms_of, notify_inactivity, notify_proxy_expiring
 from idp.mfa.models import OneTimeCode
@@ -111,6 +112,15 @@ def _inactive_accounts(
                 enterprise_id=account.enterprise_id,
                 reason="inactivity",
             )
+            notice = account_message(
+                session,
+                runtime,
+                account,
+                "account_cancelled",
+                times={"when": runtime.clock()},
+                inactivity=True,
+            )
+            send_notice(runtime, notice)
             report.accounts_cancelled += 1
             continue
         threshold = _threshold((cancel_on - today).days)

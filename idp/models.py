@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
-from idp.accounts.models import Account, EmailChange, UserSession
+from idp.accounts.models import Account, EmailChange, PasswordReset, UserSession
 from idp.audit.models import AuditEvent
 from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.claims.models import MinistryIdentity
@@ -38,6 +38,7 @@ __all__ = [
     "MinistryIdentity",
     "MinistryRegistration",
     "OneTimeCode",
+    "PasswordReset",
     "Proxy",
     "ProxyAssignment",
     "ProxyMinistry",

@@ -138,3 +138,36 @@ def test_organisation_names_gives_existing_enterprises_no_article(fresh_sqlite_a
     with db.engine.connect() as conn:
         name = conn.execute(sa.text("SELECT legal_name FROM enterprises")).scalar_one()
     assert name == "Aciérie Saint-Laurent inc."
+
+
+def test_account_recovery_adds_reset_links_and_keeps_esm_resets_off(fresh_sqlite_app):
+    upgrade(revision="0012_organisation_names")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO enterprises (neq, legal_name, status, created_at) "
+                "VALUES ('1140000001', 'Aciérie', 'active', '2026-01-01')"
+            )
+        )
+    upgrade(revision="0013_account_recovery")
+    inspector = sa.inspect(db.engine)
+    assert {c["name"] for c in inspector.get_columns("password_resets")} == {
+        "id",
+        "account_id",
+        "token_hash",
+        "created_at",
+        "expires_at",
+        "used_at",
+    }
+    assert any(
+        u["column_names"] == ["token_hash"]
+        for u in inspector.get_unique_constraints("password_resets")
+    )
+    with db.engine.connect() as conn:
+        assert conn.execute(
+            sa.text("SELECT esm_password_resets_allowed FROM enterprises")
+        ).scalar() in (0, False)
+
+    downgrade(revision="0012_organisation_names")
+    assert "password_resets" not in sa.inspect(db.engine).get_table_names()
+    assert "esm_password_resets_allowed" not in _enterprise_columns()

@@ -145,3 +145,23 @@ class EmailChange(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordReset(db.Model):  # type: ignore[name-defined]
+    """A single-use link emailed to a person who forgot their password. Both portals.
+
+    Only the SHA-256 of the link's token is kept: a copy of the database opens no link. Short
+    lived (``password_reset_link_seconds``); used once; the other links of the account are
+    voided when one is used.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    account: Mapped[Account] = relationship(lazy="joined")

@@ -323,6 +323,27 @@ def unlock_account(
     )
 
 
+def check_new_password(runtime: Runtime, account: Account, new_password: str) -> None:
+    """The rules of a new password of ``account`` (length, not common, not the person's name
+    or user code, not the current one): :class:`ValidationError` on ``new_password``. Both the
+    change-password form and a forgotten password's reset apply them."""
+    settings = runtime.settings
+    try:
+        check_password(
+            new_password,
+            min_length=settings.password_min_length,
+            max_length=settings.password_max_length,
+            context=[account.user_code, account.email.split("@")[0], *account.display_name.split()],
+        )
+    except ValidationError as exc:
+        exc.details["field"] = "new_password"
+        raise
+    if runtime.hashing.verify(account.password_hash, new_password):
+        raise ValidationError(
+            _l("The new password must differ from the current one."), field="new_password"
+        )
+
+
 def change_password(
     session: DbSession,
     runtime: Runtime,
@@ -351,21 +372,7 @@ def change_password(
             wrong=_l("The current password is not right."),
             field="current_password",
         )
-    settings = runtime.settings
-    try:
-        check_password(
-            new_password,
-            min_length=settings.password_min_length,
-            max_length=settings.password_max_length,
-            context=[account.user_code, account.email.split("@")[0], *account.display_name.split()],
-        )
-    except ValidationError as exc:
-        exc.details["field"] = "new_password"
-        raise
-    if runtime.hashing.verify(account.password_hash, new_password):
-        raise ValidationError(
-            _l("The new password must differ from the current one."), field="new_password"
-        )
+    check_new_password(runtime, account, new_password)
     account.password_hash = runtime.hashing.hash(new_password)
     account.must_change_password = False
     ended = end_account_sessions(

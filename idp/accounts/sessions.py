@@ -36,6 +36,7 @@ class EndReason:
     SECURITY_QUESTION_FAILED = "security_question_failed"
     ACCOUNT_CLOSED = "account_closed"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a forgotten password was reset by link)
 
 
 def hash_token(token: str) -> str:

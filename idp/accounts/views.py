@@ -16,6 +16,7 @@ from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.errors import AuthenticationFailedError, ThrottledError, ValidationError
 from idp.extensions import db, limiter
+from idp.mail.messages import account_message, send_notice
 from idp.mfa.views import send_code_or_explain
 from idp.saml.logout import start_provider_logout
 from idp.web.context import (
@@ -152,6 +153,13 @@ def submit_password_change(
         field.errors = [*field.errors, message]
         return PasswordChangeOutcome(waiting=must_wait(exc))
     db.session.commit()
+    if not forced:
+        # The address of the account hears of it (not for a first, temporary password).
+        rt = runtime()
+        notice = account_message(
+            db.session, rt, account, "password_changed", times={"when": rt.clock()}
+        )
+        send_notice(rt, notice)
     return PasswordChangeOutcome(changed=True)
 
 

@@ -57,6 +57,12 @@ class AuditAction(StrEnum):
     ACCOUNT_CLOSE = "accounts:account:close"
     ACCOUNT_EMAIL_REQUEST = "accounts:email:request"
     ACCOUNT_EMAIL_CHANGE = "accounts:email:change"
+    # Recovery: a reset link asked (audited whether or not an account matched), then used.
+    PASSWORD_RESET_REQUEST = "accounts:password_reset:request"  # noqa: S105
+    PASSWORD_RESET_COMPLETE = "accounts:password_reset:complete"  # noqa: S105
+    USER_CODE_REMINDER = "accounts:user_code:remind"
+    RECOVERY_THROTTLED = "accounts:recovery:throttle"
+    ENTERPRISE_SETTINGS_CHANGE = "enterprises:settings:change"
 
 
 class Outcome(StrEnum):

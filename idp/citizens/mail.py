@@ -39,6 +39,22 @@ _SUBJECTS = {
         "Votre compte clicSÉQUR – Citoyens est fermé",
         "Your clicSÉQUR – Citizens account is closed",
     ),
+    "account_cancelled": (
+        "Votre compte clicSÉQUR – Citoyens est annulé",
+        "Your clicSÉQUR – Citizens account is cancelled",
+    ),
+    "password_reset": (
+        "Réinitialisez votre mot de passe clicSÉQUR – Citoyens",
+        "Reset your clicSÉQUR – Citizens password",
+    ),
+    "user_codes": (
+        "Votre code d'utilisateur clicSÉQUR – Citoyens",
+        "Your clicSÉQUR – Citizens user code",
+    ),
+    "password_changed": (
+        "Mot de passe de votre compte clicSÉQUR – Citoyens changé",
+        "Password of your clicSÉQUR – Citizens account changed",
+    ),
 }
 
 

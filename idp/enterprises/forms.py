@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectChoice, StringField
 from wtforms.validators import AnyOf, InputRequired, Length
 from wtforms.validators import ValidationError as FieldError
 
@@ -240,3 +240,15 @@ def user_file_values(account: Account) -> dict[str, str]:
         "telephone": account.telephone or "",
         "extension": account.telephone_extension or "",
     }
+
+
+class EnterpriseSettingsForm(FlaskForm):
+    """The authorized representative's rules for the enterprise."""
+
+    esm_password_resets_allowed = BooleanField(
+        _l("Electronic services managers may reset the password of another manager"),
+        description=_l(
+            "Without this, a manager may only suspend or reactivate another manager; a manager "
+            "who forgot their password uses « Forgot your password? » on the sign-in page."
+        ),
+    )

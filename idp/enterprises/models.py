@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db_types import UTCDateTime
@@ -45,6 +45,11 @@ class Enterprise(db.Model):  # type: ignore[name-defined]
     name_article: Mapped[str] = mapped_column(String(4), default="", server_default="")
     status: Mapped[str] = mapped_column(String(24), default=EnterpriseStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The authorized representative's choice: may an ESM give another ESM a new temporary
+    # password? Otherwise an ESM may only suspend or reactivate another ESM (conditions of use).
+    esm_password_resets_allowed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @property
     def is_active(self) -> bool:

@@ -37,6 +37,29 @@ def can_edit_user_file(actor: Account, target: Account) -> bool:
     return target.role == AccountRole.USER or target.id == actor.id
 
 
+def can_reset_password_of(actor: Account, target: Account) -> bool:
+    """Give a new temporary password: to a user of the ESM's own enterprise; to another ESM
+    only when the enterprise's authorized representative allows it (otherwise an ESM may only
+    suspend or reactivate another ESM, as the conditions of use say); never to oneself (one's
+    own password is changed, or recovered by email)."""
+    if not is_esm_of(actor, target.enterprise_id) or target.id == actor.id:
+        return False
+    if target.role == AccountRole.USER:
+        return True
+    enterprise = target.enterprise
+    return (
+        target.role == AccountRole.ESM
+        and enterprise is not None
+        and enterprise.esm_password_resets_allowed
+    )
+
+
+def can_change_enterprise_settings(actor: Account, enterprise_id: int | None) -> bool:
+    """The enterprise's own rules (who may reset whose password): its authorized
+    representative only."""
+    return is_representative_of(actor, enterprise_id)
+
+
 def can_suspend(actor: Account, target: Account) -> bool:
     """Suspend or reactivate: users and other ESMs of the ESM's own enterprise, never oneself."""
     return (

@@ -31,10 +31,12 @@ from idp.enterprises.policies import (
     can_designate_esm,
     can_edit_user_file,
     can_manage,
+    can_reset_password_of,
     can_suspend,
     is_representative_of,
 )
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.mail.messages import account_message, send_notice
 from idp.mfa.step_up import require_recent_code
 from idp.oidc.logout import on_rights_changed
 from idp.runtime import Runtime
@@ -129,6 +131,19 @@ def create_user_file(
         client=client,
     )
     _apply(new.account, clean)
+    # The person learns of their account and its user code; the temporary password is only
+    # on the acknowledgement the manager hands over.
+    send_notice(
+        runtime,
+        account_message(
+            session,
+            runtime,
+            new.account,
+            "account_created",
+            created_by=actor.display_name,
+            enterprise=enterprise.legal_name,
+        ),
+    )
     return new
 
 
@@ -236,6 +251,11 @@ def set_status(
         enterprise_id=target.enterprise_id,
         sessions_ended=ended,
     )
+    if status == AccountStatus.CANCELLED:
+        notice = account_message(
+            session, runtime, target, "account_cancelled", times={"when": runtime.clock()}
+        )
+        send_notice(runtime, notice)
 
 
 def reset_password(
@@ -246,8 +266,9 @@ def reset_password(
     *,
     client: ClientInfo | None = None,
 ) -> str:
-    """A new temporary password, shown once; it must be changed at the next sign-in."""
-    if not can_edit_user_file(actor, target) or target.id == actor.id:
+    """A new temporary password, shown once; it must be changed at the next sign-in. Another
+    ESM's only if the representative allows it (:func:`can_reset_password_of`)."""
+    if not can_reset_password_of(actor, target):
         raise ForbiddenError()
     if target.status == AccountStatus.CANCELLED:
         raise ConflictError(_l("A cancelled user file cannot be changed."))

@@ -31,6 +31,7 @@ from idp.enterprises.policies import (
     can_designate_esm,
     can_edit_user_file,
     can_manage,
+    can_reset_password_of,
     can_suspend,
     is_representative_of,
 )
@@ -332,7 +333,7 @@ def reset_password_page(account_id: int) -> Response | str:
     """Confirm, then give the person a new temporary password, shown once."""
     actor = current_account()
     target = _target(account_id)
-    if not (can_edit_user_file(actor, target) and target.id != actor.id):
+    if not can_reset_password_of(actor, target):
         _not_found()
     form = ConfirmForm()
     error = _status_conflict(target, None) if request.method == "GET" else None
@@ -415,7 +416,7 @@ def file_actions(actor: Account, target: Account) -> FileActions:
         suspend=suspendable and target.status == AccountStatus.ACTIVE,
         reactivate=suspendable and target.status == AccountStatus.SUSPENDED,
         cancel=editable and target.id != actor.id,
-        reset_password=editable and target.id != actor.id,
+        reset_password=can_reset_password_of(actor, target),
         designate=designates and target.role == AccountRole.USER,
         withdraw=designates and target.role == AccountRole.ESM,
     )

@@ -47,6 +47,7 @@ class RevokeReason:
     SESSION_ENDED = "session_ended"
     REVOKED_BY_CLIENT = "revoked_by_client"
     ACCOUNT_INACTIVE = "account_inactive"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a reason, not a password)
 
 
 def token_hash(value: str) -> str:

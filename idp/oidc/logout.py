@@ -46,6 +46,20 @@ def on_sessions_ended(session: DbSession, runtime: Runtime, session_ids: Iterabl
     _queue(session, runtime, grants)
 
 
+def end_account_grants(session: DbSession, runtime: Runtime, account_id: int, reason: str) -> int:
+    """Revoke every live grant of an account, offline ones included (its password was reset:
+    nothing obtained before may go on), and notify the sites. Returns how many ended."""
+    grants = list(
+        session.scalars(
+            select(Grant).where(Grant.account_id == account_id, Grant.revoked_at.is_(None))
+        )
+    )
+    for grant in grants:
+        issuance.revoke_grant(session, runtime, grant, reason)
+    _queue(session, runtime, grants)
+    return len(grants)
+
+
 def on_rights_changed(
     session: DbSession, runtime: Runtime, account_ids: Iterable[int] | None = None
 ) -> int:

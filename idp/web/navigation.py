@@ -26,6 +26,11 @@ _ITEMS = (
     ),
     ("proxies.index", _l("Proxies"), _ESM),
     (
+        "enterprises.settings",
+        _l("Enterprise settings"),
+        frozenset({AccountRole.AUTHORIZED_REPRESENTATIVE}),
+    ),
+    (
         "ministries.operator_queue",
         _l("Registrations to decide"),
         frozenset({AccountRole.MINISTRY_OPERATOR}),

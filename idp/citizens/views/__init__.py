@@ -8,7 +8,7 @@ the email address. :mod:`.account` holds the signed-in citizen's pages; :mod:`.c
 blueprint and what they share.
 """
 
-from idp.citizens.views import account, enrolment, signin
+from idp.citizens.views import account, enrolment, recovery, signin
 from idp.citizens.views.common import bp
 
-__all__ = ["account", "bp", "enrolment", "signin"]
+__all__ = ["account", "bp", "enrolment", "recovery", "signin"]
