@@ -55,6 +55,8 @@ class AuditAction(StrEnum):
     ACCOUNT_CLOSE = "accounts:account:close"
     ACCOUNT_EMAIL_REQUEST = "accounts:email:request"
     ACCOUNT_EMAIL_CHANGE = "accounts:email:change"
+    CONDITIONS_ACCEPT = "conditions:version:accept"
+    CONDITIONS_DECLINE = "conditions:version:decline"
 
 
 class Outcome(StrEnum):
