@@ -14,6 +14,7 @@ from idp.accounts.throttle import SignInThrottle
 from idp.citizens.sin import derive_sin_key
 from idp.citizens.taxpayers import TaxpayerRegistry, registry_from_settings
 from idp.clock import Clock, utc_now
+from idp.conditions.documents import load_conditions
 from idp.config import PROJECT_ROOT, Environment, Settings, load_settings, resolve_secret_key
 from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.keystore import KeyStore, generate_keys
@@ -74,6 +75,7 @@ def create_app(
         code_key=Runtime.derive_code_key(secret_key),
         taxpayers=_taxpayer_registry(settings),
         sin_key=derive_sin_key(secret_key),
+        conditions=load_conditions(settings.conditions_dir),
     )
     app.extensions["idp.runtime"] = runtime
 
@@ -172,6 +174,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts.views import bp as accounts_bp
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
+    from idp.conditions.views import bp as conditions_bp
     from idp.consents.views import bp as consents_bp
     from idp.enterprises import settings_views as _settings  # noqa: F401 (registers its routes)
     from idp.enterprises.views import bp as enterprises_bp
@@ -204,6 +207,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         saml_bp,
         consents_bp,
         citizens_bp,
+        conditions_bp,
         ops_bp,
     ):
         app.register_blueprint(blueprint)

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "config" / "catalogue.toml",
         description="The catalogue of ministries, online services and access rights.",
     )
+    conditions_dir: Path = Field(
+        PROJECT_ROOT / "config" / "conditions",
+        description="The conditions of use: `<portal>/<YYYY-MM-DD>.fr.md` and `.en.md` for each "
+        "version (portal `enterprise` or `citizen`); the latest date is the version in force, "
+        "which every person accepts at their next sign-in (docs/administration.md).",
+    )
     instance_dir: Path = Field(
         PROJECT_ROOT / "instance",
         description="Writable folder for the SQLite database, the development secret and the "
@@ -252,7 +258,9 @@ class Settings(BaseSettings):
             raise ValueError("must not have a query or a fragment")
         return value.rstrip("/")
 
-    @field_validator("instance_dir", "keys_dir", "relying_parties_dir", "catalogue_file")
+    @field_validator(
+        "instance_dir", "keys_dir", "relying_parties_dir", "catalogue_file", "conditions_dir"
+    )
     @classmethod
     def _absolute_path(cls, value: Path) -> Path:
         # Relative paths in a settings file are relative to the directory the command runs in.

@@ -4,6 +4,7 @@ from idp.accounts.models import Account, EmailChange, PasswordReset, UserSession
 from idp.audit.models import AuditEvent
 from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.claims.models import MinistryIdentity
+from idp.conditions.models import ConditionsAcceptance
 from idp.consents.models import Consent
 from idp.enterprises.models import Enterprise
 from idp.federation.models import EnterpriseChoice
@@ -28,6 +29,7 @@ __all__ = [
     "CitizenProfile",
     "EmailChange",
     "SecurityAnswer",
+    "ConditionsAcceptance",
     "Consent",
     "Enterprise",
     "EnterpriseChoice",

@@ -11,6 +11,7 @@ from idp.accounts.passwords import PasswordHashing
 from idp.accounts.throttle import SignInThrottle
 from idp.citizens.taxpayers import TaxpayerRegistry
 from idp.clock import Clock
+from idp.conditions.documents import PublishedConditions
 from idp.config import Settings
 from idp.keystore import KeyStore
 from idp.mail.senders import MailSender
@@ -34,6 +35,8 @@ class Runtime:
     # Where citizens' identity is checked, and the key of the SIN hashes (idp.citizens.sin).
     taxpayers: TaxpayerRegistry
     sin_key: bytes
+    # The conditions of use of both portals, every version (idp.conditions.documents).
+    conditions: PublishedConditions
 
     def today(self) -> date:
         """The date in Québec (``timezone`` setting): a proxy valid « jusqu'au 30 juin » ends

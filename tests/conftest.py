@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from idp import create_app
 from idp.accounts.models import Account, AccountRole, AccountStatus
 from idp.accounts.services import create_account
+from idp.conditions.services import accept_in_force
 from idp.enterprises.models import Enterprise
 from idp.enterprises.services import create_enterprise
 from idp.extensions import db
@@ -337,8 +338,15 @@ class Person:
         return self.account.email
 
 
+def accept_conditions(runtime: Runtime, account: Account) -> None:
+    """The person accepted the conditions of use in force of their portal (committed)."""
+    accept_in_force(db.session, runtime, account, source="test")
+    db.session.commit()
+
+
 class Factory:
-    """Builds enterprises and accounts with traits (``suspended``, ``cancelled``, ``temporary``)."""
+    """Builds enterprises and accounts with traits (``suspended``, ``cancelled``, ``temporary``,
+    ``accepted_conditions=False`` for a person who has not accepted the conditions of use)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -361,6 +369,7 @@ class Factory:
         role: AccountRole = AccountRole.ESM,
         status: AccountStatus = AccountStatus.ACTIVE,
         temporary: bool = False,
+        accepted_conditions: bool = True,
     ) -> Person:
         enterprise = enterprise or self.enterprise()
         email = email or f"{name.split()[0].lower()}.{self._neq}@example.com"
@@ -379,6 +388,8 @@ class Factory:
             account.must_change_password = False
             password = TEST_PASSWORD
         account.status = status
+        if accepted_conditions:
+            accept_conditions(self.runtime, account)
         db.session.commit()
         return Person(account, password)
 

@@ -63,6 +63,8 @@ class AuditAction(StrEnum):
     USER_CODE_REMINDER = "accounts:user_code:remind"
     RECOVERY_THROTTLED = "accounts:recovery:throttle"
     ENTERPRISE_SETTINGS_CHANGE = "enterprises:settings:change"
+    CONDITIONS_ACCEPT = "conditions:version:accept"
+    CONDITIONS_DECLINE = "conditions:version:decline"
 
 
 class Outcome(StrEnum):

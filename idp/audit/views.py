@@ -67,6 +67,8 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.ACCOUNT_CLOSE: _l("Account closed by its holder"),
     AuditAction.ACCOUNT_EMAIL_REQUEST: _l("New email address asked for; link sent to it"),
     AuditAction.ACCOUNT_EMAIL_CHANGE: _l("New email address confirmed by its owner"),
+    AuditAction.CONDITIONS_ACCEPT: _l("Conditions of use accepted"),
+    AuditAction.CONDITIONS_DECLINE: _l("Conditions of use declined"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor
@@ -82,6 +84,8 @@ SELF_ACTIONS = frozenset(
         AuditAction.CITIZEN_EMAIL_CHANGE,
         AuditAction.CITIZEN_QUESTIONS_CHANGE,
         AuditAction.ACCOUNT_CLOSE,
+        AuditAction.CONDITIONS_ACCEPT,
+        AuditAction.CONDITIONS_DECLINE,
     }
 )
 
@@ -115,6 +119,7 @@ REASON_LABELS: dict[str, Any] = {
     "relying_party_logout": _l("signed out from a service"),
     "declined": _l("the person refused"),
     "no_rights": _l("no right for this service"),
+    "conditions_declined": _l("the conditions of use were declined"),
     "code_replay": _l("authorization code used twice"),
     "refresh_reuse": _l("refresh token used twice"),
     "rights_lost": _l("the rights are gone"),

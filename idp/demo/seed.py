@@ -17,6 +17,7 @@ from idp.audit.services import record
 from idp.audit.tags import AuditAction
 from idp.citizens.enrolment import CitizenDetails, hashed_answers, make_citizen_account
 from idp.citizens.sin import sin_hash
+from idp.conditions.services import accept_in_force
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
 from idp.enterprises.services import create_enterprise, find_by_neq
@@ -184,7 +185,17 @@ def seed_demo(session: DbSession, runtime: Runtime) -> list[DemoAccount]:
     _register(session, runtime, enterprises)
     _give_proxies(session, runtime, enterprises)
     _seed_citizen(session, runtime)
+    _accept_conditions(session, runtime)
     return [*DEMO_ACCOUNTS, DEMO_CITIZEN]
+
+
+def _accept_conditions(session: DbSession, runtime: Runtime) -> None:
+    """The demo's people accepted the conditions in force, so the demo goes straight through
+    (a newly published version included); the accounts made during a demo accept their own."""
+    for demo in (*DEMO_ACCOUNTS, DEMO_CITIZEN):
+        account = find_by_user_code(session, demo.user_code)
+        if account is not None:
+            accept_in_force(session, runtime, account, source="demo_seed")
 
 
 def _seed_citizen(session: DbSession, runtime: Runtime) -> None:

@@ -4,7 +4,8 @@ The IdP call sequence is pysaml2's (parse the AuthnRequest, build the response a
 create the authentication response, apply the binding); the checks before it are this
 provider's (``idp/saml/messages.py``). An AuthnRequest that passes them is stored and the
 browser goes on to ``/saml/sso/<token>``, where the same steps as OpenID Connect follow (fresh
-sign-in, enterprise choice, rights, consent) before the response is posted to the ACS.
+sign-in, conditions of use, enterprise choice, rights, consent) before the response is posted
+to the ACS.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from idp.claims.identity import (
     identity_from_rights,
     saml_attributes,
 )
+from idp.conditions.guard import declined_just_now, pending_version, send_to_conditions
 from idp.enterprises.models import Enterprise
 from idp.extensions import csrf, db, limiter
 from idp.federation import steps
@@ -258,6 +260,16 @@ def resume(token: str) -> Response | tuple[str, int] | str:
     if user_session.account.must_change_password:
         session["next"] = request.path
         return redirect(url_for("accounts.change_password"))
+    conditions = pending_version(user_session.account)
+    if conditions is not None:
+        if declined_just_now(conditions):
+            steps.record_refusal(
+                _visit(pending, provider, user_session), provider.entity_id, "conditions_declined"
+            )
+            return _finish_with_status(pending, STATUS_REQUEST_DENIED)
+        if pending.is_passive:
+            return _finish_with_status(pending, STATUS_NO_PASSIVE)
+        return send_to_conditions(user_session.account, request.path)
     answer = _steps(pending, provider, user_session)
     db.session.commit()
     return answer
@@ -279,10 +291,10 @@ def _needs_fresh_sign_in(
     return pending.force_authn and user_session.authenticated_at < pending.received_at
 
 
-def _steps(
+def _visit(
     pending: SamlRequest, provider: SamlServiceProvider, user_session: UserSession
-) -> Response | tuple[str, int] | str:
-    visit = steps.Visit(
+) -> steps.Visit:
+    return steps.Visit(
         user_session=user_session,
         ministry_key=provider.ministry,
         required_rights=provider.required_rights,
@@ -290,6 +302,12 @@ def _steps(
         service=provider.sentence_name,
         action=request.path,
     )
+
+
+def _steps(
+    pending: SamlRequest, provider: SamlServiceProvider, user_session: UserSession
+) -> Response | tuple[str, int] | str:
+    visit = _visit(pending, provider, user_session)
     if provider.audience == "citizen":
         return _citizen_steps(pending, provider, user_session, visit)
     options = steps.enterprise_options(visit)

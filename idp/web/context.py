@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from idp.accounts.models import Account, AccountRole, Portal, UserSession
 from idp.audit.services import ClientInfo
+from idp.conditions.guard import redirect_if_pending
 from idp.runtime import Runtime
 from idp.web.i18n import return_address
 
@@ -111,6 +112,10 @@ def _portal_required(portal: Portal | None) -> Callable[[F], F]:
                 "accounts.logout",
             }:
                 return redirect(url_for("accounts.change_password"))
+            # Then the conditions of use, when the person has not accepted those in force.
+            to_conditions = redirect_if_pending(account)
+            if to_conditions is not None:
+                return to_conditions
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
@@ -130,7 +135,8 @@ def _other_portal_message(own: Portal) -> str:
     )
 
 
-# Pages of clicSÉQUR – Entreprises; a forced password change comes before anything else.
+# Pages of clicSÉQUR – Entreprises; a forced password change comes before anything else, then
+# the conditions of use (idp.conditions.guard).
 login_required = _portal_required(Portal.ENTERPRISE)
 # Pages of clicSÉQUR – Citoyens.
 citizen_login_required = _portal_required(Portal.CITIZEN)

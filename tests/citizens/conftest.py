@@ -23,7 +23,7 @@ from idp.citizens.enrolment import CitizenDetails, hashed_answers, make_citizen_
 from idp.citizens.sin import sin_hash
 from idp.extensions import db
 from idp.runtime import Runtime
-from tests.conftest import TEST_PASSWORD, SmtpCapture, csrf_token
+from tests.conftest import TEST_PASSWORD, SmtpCapture, accept_conditions, csrf_token
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,11 @@ class CitizenBrowser:
                     return match.group(1)
         raise AssertionError(f"no link sent to {email}")
 
-    def enrol(self, taxpayer: Taxpayer, lang: str = "fr") -> Account:
-        """The four steps, then the emailed link: the account made."""
+    def enrol(
+        self, taxpayer: Taxpayer, lang: str = "fr", *, accepted_conditions: bool = True
+    ) -> Account:
+        """The four steps, then the emailed link: the account made (and, unless told not to,
+        the conditions of use accepted as if at its first sign-in)."""
         assert self.identity(taxpayer, lang).status_code == 302
         assert self.image().status_code == 302
         assert self.questions().status_code == 302
@@ -142,6 +145,8 @@ class CitizenBrowser:
         code = re.search(r'user-code-display mono">([^<]+)<', response.get_data(as_text=True))
         assert code
         account = db.session.query(Account).filter_by(user_code=code.group(1)).one()
+        if accepted_conditions:
+            accept_conditions(self.client.application.extensions["idp.runtime"], account)
         return account
 
     # -- sign-in --
@@ -209,6 +214,7 @@ def make_citizen(
     *,
     user_code: str = "3456-PQRS",
     locale: str = "fr",
+    accepted_conditions: bool = True,
 ) -> Account:
     digits = taxpayer.sin.replace(" ", "")
     account = make_citizen_account(
@@ -228,6 +234,8 @@ def make_citizen(
         answers=hashed_answers(runtime, list(ANSWERS)),
     )
     db.session.commit()
+    if accepted_conditions:
+        accept_conditions(runtime, account)
     return account
 
 

@@ -40,6 +40,9 @@ class Person:
     password: str = DEMO_PASSWORD
     # A new user file's password must be changed at the first sign-in.
     temporary: bool = False
+    # A new account accepts the conditions of use at its first sign-in (the demo's people
+    # accepted them when the demo data was made).
+    conditions_pending: bool = False
     # The proxy the electronic services manager made for this person (its page).
     proxy_url: str | None = None
     # A citizen's answers to their four security questions, by question key.
@@ -196,11 +199,29 @@ def enter_emailed_code(page: Page, mailbox: Mailbox, person: Person) -> None:
 
 
 def sign_in(page: Page, mailbox: Mailbox, person: Person) -> None:
-    """Both steps; then, for a temporary password, the forced change."""
+    """Both steps; then, for a temporary password, the forced change; for a new account, the
+    conditions of use."""
     enter_password(page, person)
     enter_emailed_code(page, mailbox, person)
     if person.temporary:
         change_temporary_password(page, person)
+    if person.conditions_pending:
+        accept_conditions(page, person)
+
+
+def expect_conditions_page(page: Page) -> None:
+    expect(page.get_by_role("heading", name="Conditions d'utilisation", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Je refuse")).to_be_visible()
+
+
+def accept_conditions(page: Page, person: Person) -> None:
+    """The conditions of use of the person's portal, shown once: « J'accepte »."""
+    expect_conditions_page(page)
+    page.get_by_role("button", name="J'accepte").click()
+    expect(page.get_by_role("heading", name="Conditions d'utilisation", exact=True)).to_have_count(
+        0
+    )
+    person.conditions_pending = False
 
 
 def change_temporary_password(page: Page, person: Person) -> None:
@@ -272,7 +293,14 @@ def create_user_file(
     user_code = summary_value(page, "Code d'utilisateur")
     temporary = summary_value(page, "Mot de passe temporaire")
     assert re.fullmatch(r"[A-Z]{4}-\d{4}", user_code), user_code
-    return Person(user_code, f"{first} {last}", email, password=temporary, temporary=True)
+    return Person(
+        user_code,
+        f"{first} {last}",
+        email,
+        password=temporary,
+        temporary=True,
+        conditions_pending=True,
+    )
 
 
 def summary_value(page: Page, term: str) -> str:

@@ -20,7 +20,18 @@ from playwright.sync_api import Page, expect
 from tests.e2e.accessibility import expect_no_violations
 from tests.e2e.conftest import Contexts
 from tests.e2e.servers import DemoServers
-from tests.e2e.steps import Mailbox, Person, demo_person
+from tests.e2e.steps import (
+    Mailbox,
+    Person,
+    accept_conditions,
+    change_temporary_password,
+    console_signed_in,
+    create_user_file,
+    demo_person,
+    enter_emailed_code,
+    enter_password,
+    expect_conditions_page,
+)
 
 # The words of the pages, by language (the catalogue's French and its English source).
 TEXT = {
@@ -188,3 +199,31 @@ def test_main_pages_have_no_wcag_violations(
     page.goto(mailbox.link_for(page.context, new_email, "/courriel/confirmer/"))
     heading(page, text["confirm_email"])
     expect_no_violations(page, "the email confirmation page")
+
+
+def test_the_conditions_of_use_of_a_new_user_have_no_wcag_violations(
+    contexts: Contexts, demo: DemoServers, mailbox: Mailbox
+):
+    """A user file made by Sophie Côté; its holder's first sign-in: the new password, then the
+    conditions of use, declined once (the page that says what it means), then accepted."""
+    esm = demo_person("ESMC-3456")
+    console = contexts.page()
+    console_signed_in(console, demo.idp, mailbox, esm)
+    user = create_user_file(
+        console, mailbox, esm, "Nadia", "Cloutier", "nadia.cloutier@conseilsverts.example"
+    )
+
+    page = open_provider(contexts, demo, "fr")
+    enter_password(page, user)
+    enter_emailed_code(page, mailbox, user)
+    change_temporary_password(page, user)
+    expect_conditions_page(page)
+    expect(page.get_by_role("main")).to_contain_text("Confidentialité du code d'utilisateur")
+    expect_no_violations(page, "the conditions of use page")
+
+    page.get_by_role("button", name="Je refuse").click()
+    heading(page, "Vous avez refusé les conditions d'utilisation")
+    expect_no_violations(page, "the page after declining the conditions of use")
+    page.get_by_role("link", name="Relire les conditions").click()
+    accept_conditions(page, user)
+    heading(page, f"Bienvenue, {user.name}")

@@ -17,6 +17,7 @@ from tests.e2e.steps import (
     Mailbox,
     Person,
     PesticideApplication,
+    accept_conditions,
     activate_citizen_account,
     answer_security_question,
     anti_phishing,
@@ -125,6 +126,9 @@ def test_8_citizen_creates_an_account_from_the_pesticide_site_and_submits_an_app
     page.get_by_label("Mot de passe", exact=True).fill(citizen.password)
     page.get_by_role("button", name="Continuer").click()
     enter_emailed_code(page, mailbox, citizen)
+
+    # A new account: the conditions of use of clicSÉQUR – Citoyens, accepted once.
+    accept_conditions(page, citizen)
 
     # First visit to the MELCCFP: the consent page lists what it receives.
     accept = page.get_by_role("button", name="Accepter et continuer")

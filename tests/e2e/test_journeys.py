@@ -21,6 +21,7 @@ from tests.e2e.steps import (
     IQEA_OPERATOR_LABEL,
     Mailbox,
     Person,
+    accept_conditions,
     amf_dashboard,
     assign_proxy,
     cancel_proxy,
@@ -141,9 +142,12 @@ def test_2_new_user_signs_in_the_first_time_and_submits_the_iqea_report(
     page.get_by_role("link", name="Se connecter avec clicSÉQUR").click()
     enter_password(page, user)
     enter_emailed_code(page, mailbox, user)
-    # The temporary password must be changed before going further.
+    # The temporary password must be changed before going further, then the conditions of use
+    # accepted (a new account).
     assert user.temporary
     change_temporary_password(page, user)
+    assert user.conditions_pending
+    accept_conditions(page, user)
     consent_if_asked(page, iqea_dashboard(page, user))
 
     # IQEA: the enterprise, the internal proxy and the operator right only.

@@ -16,7 +16,7 @@ from idp.mailbox.models import MailboxMessage
 from idp.ministries.catalogue import Catalogue, Ministry, Question, Right, Service
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.ministries.services import decide_registration, submit_registration
-from tests.conftest import TEST_PASSWORD, Auth, Person
+from tests.conftest import TEST_PASSWORD, Auth, Person, accept_conditions
 from tests.proxies.conftest import ANSWERS
 
 INDEX = "/entreprise/services"
@@ -50,6 +50,7 @@ def operator_person(runtime, ministry_key: str, name: str = "Nadia Bouchard") ->
     new.account.password_hash = runtime.hashing.hash(TEST_PASSWORD)
     new.account.must_change_password = False
     db.session.commit()
+    accept_conditions(runtime, new.account)
     return Person(new.account, TEST_PASSWORD)
 
 

@@ -49,6 +49,7 @@ from idp.accounts.services import create_account, unused_user_code
 from idp.citizens.enrolment import CitizenDetails, hashed_answers, make_citizen_account
 from idp.citizens.sin import sin_hash
 from idp.clock import utc_now
+from idp.conditions.services import accept_in_force
 from idp.enterprises.services import create_enterprise
 from idp.extensions import db
 from idp.keystore import generate_keys
@@ -324,6 +325,7 @@ class Seed:
                 new.account.password_hash = self.password_hash
                 new.account.must_change_password = False
                 db.session.flush()
+                accept_in_force(db.session, runtime, new.account, source="test")
                 made.append(Person(new.account.id, new.account.user_code, new.account.email))
             db.session.commit()
         return made
@@ -355,6 +357,7 @@ class Seed:
                 password_hash=self.password_hash,
                 answers=hashed_answers(runtime, list(ANSWERS)),
             )
+            accept_in_force(db.session, runtime, account, source="test")
             db.session.commit()
             return Person(account.id, account.user_code, email)
 
@@ -410,6 +413,7 @@ def seed(prod_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             email="marie.tremblay@prod.example",
             role=AccountRole.ESM,
         ).account
+        accept_in_force(db.session, runtime, esm, source="test")
         db.session.commit()
         register(runtime, esm, "melccfp")
         enterprise_id = enterprise.id

@@ -2,7 +2,8 @@
 
 authlib validates the request (client, exact redirect URI, response type, scope, PKCE, nonce
 replay). Then, in order: a fresh sign-in if there is none or the relying party asks for one
-(``prompt=login``, ``max_age``, an ``id_token_hint`` for someone else), the enterprise the person
+(``prompt=login``, ``max_age``, an ``id_token_hint`` for someone else), the conditions of use
+(a person who declines them is refused: ``access_denied``), the enterprise the person
 acts for at this ministry, the consent to what is shared, and finally the code. Every page in
 between posts back to this same URL, so the request itself is the only state carried.
 
@@ -23,6 +24,7 @@ from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
 from authlib.oidc.core.errors import (
     AccountSelectionRequiredError,
     ConsentRequiredError,
+    InteractionRequiredError,
     LoginRequiredError,
 )
 from flask import g, redirect, render_template, request, session, url_for
@@ -33,6 +35,7 @@ from werkzeug.wrappers import Response
 from idp.accounts.models import UserSession
 from idp.claims.identity import Identity, build_citizen_identity, identity_from_rights
 from idp.claims.subjects import pairwise_subject
+from idp.conditions.guard import declined_just_now, pending_version, send_to_conditions
 from idp.config import SUPPORTED_LOCALES
 from idp.enterprises.models import Enterprise
 from idp.extensions import csrf, db, limiter
@@ -112,6 +115,14 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
     if user_session.account.must_change_password:
         session["next"] = return_address()
         return redirect(url_for("accounts.change_password"))
+    conditions = pending_version(user_session.account)
+    if conditions is not None:
+        if declined_just_now(conditions):
+            return _deny(context, reason="conditions_declined")
+        if "none" in context.prompts:
+            # OIDC Core 3.1.2.6: the conditions need the person's answer, a page to show.
+            raise InteractionRequiredError()
+        return send_to_conditions(user_session.account, return_address())
     visit = _visit(context, user_session)
     if context.client.audience == "citizen":
         return _citizen_consent_or_code(context, visit)
@@ -289,15 +300,19 @@ def _code_after_consent(
     return _with_issuer(response)
 
 
+_DENIAL_DESCRIPTIONS = {
+    "no_rights": "The person holds no right this service needs.",
+    "conditions_declined": "The person declined the conditions of use.",
+}
+
+
 def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str, int]:
     user_session = context.user_session
     visit = _visit(context, user_session) if user_session is not None else None
     steps.record_refusal(visit, context.client.client_id, reason)
     db.session.commit()
     error = AccessDeniedError(
-        description="The person holds no right this service needs."
-        if reason == "no_rights"
-        else "The person declined.",
+        description=_DENIAL_DESCRIPTIONS.get(reason, "The person declined."),
         redirect_uri=context.grant.redirect_uri,
     )
     error.state = request.values.get("state")
