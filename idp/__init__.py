@@ -15,6 +15,8 @@ from idp.citizens.sin import derive_sin_key
 from idp.citizens.taxpayers import TaxpayerRegistry, registry_from_settings
 from idp.clock import Clock, utc_now
 from idp.config import PROJECT_ROOT, Environment, Settings, load_settings, resolve_secret_key
+from idp.enterprises.registry import EnterpriseRegistry
+from idp.enterprises.registry import registry_from_settings as enterprise_registry_from_settings
 from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.keystore import KeyStore, generate_keys
 from idp.mail.senders import MailSender, SmtpSender
@@ -74,6 +76,7 @@ def create_app(
         code_key=Runtime.derive_code_key(secret_key),
         taxpayers=_taxpayer_registry(settings),
         sin_key=derive_sin_key(secret_key),
+        enterprise_registry=_enterprise_registry(settings),
     )
     app.extensions["idp.runtime"] = runtime
 
@@ -120,6 +123,18 @@ def _taxpayer_registry(settings: Settings) -> TaxpayerRegistry:
         source,
         token.get_secret_value() if token else None,
         settings.taxpayer_registry_timeout_seconds,
+    )
+
+
+def _enterprise_registry(settings: Settings) -> EnterpriseRegistry:
+    source = settings.enterprise_registry
+    if not source.startswith(("https://", "http://")):
+        source = str(PROJECT_ROOT / source)
+    token = settings.enterprise_registry_token
+    return enterprise_registry_from_settings(
+        source,
+        token.get_secret_value() if token else None,
+        settings.enterprise_registry_timeout_seconds,
     )
 
 

@@ -5,7 +5,7 @@ from idp.audit.models import AuditEvent
 from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.claims.models import MinistryIdentity
 from idp.consents.models import Consent
-from idp.enterprises.models import Enterprise
+from idp.enterprises.models import Enterprise, EnterpriseApplication
 from idp.federation.models import EnterpriseChoice
 from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
@@ -30,6 +30,7 @@ __all__ = [
     "SecurityAnswer",
     "Consent",
     "Enterprise",
+    "EnterpriseApplication",
     "EnterpriseChoice",
     "Grant",
     "IssuedToken",

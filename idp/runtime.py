@@ -12,6 +12,7 @@ from idp.accounts.throttle import SignInThrottle
 from idp.citizens.taxpayers import TaxpayerRegistry
 from idp.clock import Clock
 from idp.config import Settings
+from idp.enterprises.registry import EnterpriseRegistry
 from idp.keystore import KeyStore
 from idp.mail.senders import MailSender
 from idp.ministries.catalogue import Catalogue
@@ -34,6 +35,8 @@ class Runtime:
     # Where citizens' identity is checked, and the key of the SIN hashes (idp.citizens.sin).
     taxpayers: TaxpayerRegistry
     sin_key: bytes
+    # Where enterprises registering themselves are checked (idp.enterprises.registry).
+    enterprise_registry: EnterpriseRegistry
 
     def today(self) -> date:
         """The date in Québec (``timezone`` setting): a proxy valid « jusqu'au 30 juin » ends
