@@ -185,6 +185,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
     from idp.consents.views import bp as consents_bp
+    from idp.enterprises.console_views import bp as console_bp
+    from idp.enterprises.onboarding_views import bp as onboarding_bp
     from idp.enterprises.views import bp as enterprises_bp
     from idp.home.views import bp as home_bp
     from idp.mailbox.views import bp as mailbox_bp
@@ -215,6 +217,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         consents_bp,
         citizens_bp,
         ops_bp,
+        onboarding_bp,
+        console_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

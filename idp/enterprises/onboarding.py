@@ -179,6 +179,16 @@ def verify_enterprise(
     return None
 
 
+def check_enterprise(
+    session: DbSession, runtime: Runtime, step: EnterpriseStep, *, client: ClientInfo
+) -> EnterpriseFacts | NotAccepted:
+    """Step 1: the facts checked for form, then against the register (checked again at
+    submission)."""
+    facts = clean_enterprise(step)
+    refused = verify_enterprise(session, runtime, facts, client=client)
+    return facts if refused is None else refused
+
+
 def submit_application(
     session: DbSession,
     runtime: Runtime,
