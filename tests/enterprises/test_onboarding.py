@@ -13,7 +13,6 @@ from idp.enterprises.onboarding import (
     NOT_CONFIRMED,
     EnterpriseStep,
     NotAccepted,
-    RepresentativeStep,
     check_enterprise,
     clean_enterprise,
     clean_representative,
@@ -86,9 +85,11 @@ def test_an_application_leaves_the_enterprise_pending_and_emails_the_applicant(r
     assert application.decided_at is None
     [mail] = [m for m in smtp.messages if REPRESENTATIVE.email in m.to]
     assert "reçue" in mail.message["Subject"]
-    assert "Boulangerie du Vieux-Port inc." in mail.text and "1190000005" in mail.text
+    assert "Boulangerie du Vieux-Port inc." in mail.text
+    assert "1190000005" in mail.text
     [event] = _events()
-    assert event.outcome == "success" and event.details["neq"] == "1190000005"
+    assert event.outcome == "success"
+    assert event.details["neq"] == "1190000005"
 
 
 @pytest.mark.parametrize(
