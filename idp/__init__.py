@@ -16,6 +16,8 @@ from idp.citizens.taxpayers import TaxpayerRegistry, registry_from_settings
 from idp.clock import Clock, utc_now
 from idp.conditions.documents import load_conditions
 from idp.config import PROJECT_ROOT, Environment, Settings, load_settings, resolve_secret_key
+from idp.enterprises.registry import EnterpriseRegistry
+from idp.enterprises.registry import registry_from_settings as enterprise_registry_from_settings
 from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.keystore import KeyStore, generate_keys
 from idp.mail.senders import MailSender, SmtpSender
@@ -76,6 +78,7 @@ def create_app(
         taxpayers=_taxpayer_registry(settings),
         sin_key=derive_sin_key(secret_key),
         conditions=load_conditions(settings.conditions_dir),
+        enterprise_registry=_enterprise_registry(settings),
     )
     app.extensions["idp.runtime"] = runtime
 
@@ -122,6 +125,18 @@ def _taxpayer_registry(settings: Settings) -> TaxpayerRegistry:
         source,
         token.get_secret_value() if token else None,
         settings.taxpayer_registry_timeout_seconds,
+    )
+
+
+def _enterprise_registry(settings: Settings) -> EnterpriseRegistry:
+    source = settings.enterprise_registry
+    if not source.startswith(("https://", "http://")):
+        source = str(PROJECT_ROOT / source)
+    token = settings.enterprise_registry_token
+    return enterprise_registry_from_settings(
+        source,
+        token.get_secret_value() if token else None,
+        settings.enterprise_registry_timeout_seconds,
     )
 
 
@@ -177,6 +192,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.conditions.views import bp as conditions_bp
     from idp.consents.views import bp as consents_bp
     from idp.enterprises import settings_views as _settings  # noqa: F401 (registers its routes)
+    from idp.enterprises.console_views import bp as console_bp
+    from idp.enterprises.onboarding_views import bp as onboarding_bp
     from idp.enterprises.views import bp as enterprises_bp
     from idp.home.views import bp as home_bp
     from idp.mailbox.views import bp as mailbox_bp
@@ -209,6 +226,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         citizens_bp,
         conditions_bp,
         ops_bp,
+        onboarding_bp,
+        console_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

@@ -126,6 +126,34 @@ def account_unlock(user_code: str) -> None:
     click.echo(f"Account {account.user_code} unlocked.")
 
 
+@click.group("operator")
+def operator_group() -> None:
+    """Provider operators (the console that decides enterprises' registrations)."""
+
+
+@operator_group.command("create")
+@click.option("--name", "display_name", required=True, help="First and last name.")
+@click.option("--email", required=True)
+@with_appcontext
+def operator_create(display_name: str, email: str) -> None:
+    """Create a provider operator; prints the user code and temporary password, once."""
+    try:
+        new = create_account(
+            db.session,
+            _runtime(),
+            enterprise=None,
+            display_name=display_name,
+            email=email,
+            role=AccountRole.PROVIDER_OPERATOR,
+        )
+    except IdpError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(f"User code:          {new.account.user_code}")
+    click.echo(f"Temporary password: {new.temporary_password}")
+    click.echo("The temporary password is shown only now; it must be changed at first sign-in.")
+
+
 @click.group("lifecycle")
 def lifecycle_group() -> None:
     """Scheduled work."""
@@ -234,6 +262,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(enterprise_group)
     app.cli.add_command(account_group)
+    app.cli.add_command(operator_group)
     app.cli.add_command(lifecycle_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(clients_group)

@@ -198,6 +198,26 @@ class Settings(BaseSettings):
     citizen_identity_sin_limits: str = Field(
         "3/hour;5/day", description="Failed identity checks allowed per social insurance number."
     )
+    enterprise_registry: str = Field(
+        "config/demo-enterprises.toml",
+        description="Where an enterprise registering itself is checked: the https:// URL of the "
+        "enterprise register's verification service, or a TOML file of fictional enterprises "
+        "(demo and tests; refused in production).",
+    )
+    enterprise_registry_token: SecretStr | None = Field(
+        None, description="Bearer token sent to the enterprise register's service."
+    )
+    enterprise_registry_timeout_seconds: float = Field(
+        5.0, description="Connect and read timeout of the enterprise register's service."
+    )
+    onboarding_ip_limits: str = Field(
+        "10/hour;30/day",
+        description="Enterprise registrations refused (facts not confirmed) allowed per client IP.",
+    )
+    onboarding_neq_limits: str = Field(
+        "3/hour;5/day",
+        description="Enterprise registrations refused (facts not confirmed) allowed per NEQ.",
+    )
     citizen_enrolment_seconds: int = Field(
         7200, description="Time allowed to go through the steps of an account creation."
     )
@@ -266,7 +286,7 @@ class Settings(BaseSettings):
         # Relative paths in a settings file are relative to the directory the command runs in.
         return value.expanduser().resolve()
 
-    @field_validator("taxpayer_registry")
+    @field_validator("taxpayer_registry", "enterprise_registry")
     @classmethod
     def _registry_over_tls(cls, value: str) -> str:
         # Social insurance numbers travel in the request: plain http only to this machine.
@@ -354,6 +374,11 @@ def check_settings(settings: Settings) -> None:
             problems.append(
                 "IDP_TAXPAYER_REGISTRY must be the https:// URL of the verification service "
                 "(the file of fictional taxpayers is for the demo and the tests)"
+            )
+        if not settings.enterprise_registry.startswith("https://"):
+            problems.append(
+                "IDP_ENTERPRISE_REGISTRY must be the https:// URL of the enterprise register's "
+                "service (the file of fictional enterprises is for the demo and the tests)"
             )
         if problems:
             raise ConfigurationError("Production refuses to start: " + "; ".join(problems) + ".")

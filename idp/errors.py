@@ -101,3 +101,10 @@ class ServiceUnavailableError(IdpError):
     """A service this one depends on (the tax authority's verification) did not answer."""
 
     code = "service_unavailable"
+
+
+class EnterpriseNotConfirmedError(IdpError):
+    """An enterprise registering itself: its facts do not match the enterprise register, or it
+    is already known to clicSÉQUR (which one is never said)."""
+
+    code = "enterprise_not_confirmed"

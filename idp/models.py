@@ -6,7 +6,7 @@ from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.claims.models import MinistryIdentity
 from idp.conditions.models import ConditionsAcceptance
 from idp.consents.models import Consent
-from idp.enterprises.models import Enterprise
+from idp.enterprises.models import Enterprise, EnterpriseApplication
 from idp.federation.models import EnterpriseChoice
 from idp.mailbox.models import MailboxMessage
 from idp.mfa.models import OneTimeCode
@@ -32,6 +32,7 @@ __all__ = [
     "ConditionsAcceptance",
     "Consent",
     "Enterprise",
+    "EnterpriseApplication",
     "EnterpriseChoice",
     "Grant",
     "IssuedToken",

@@ -13,6 +13,7 @@ from idp.citizens.taxpayers import TaxpayerRegistry
 from idp.clock import Clock
 from idp.conditions.documents import PublishedConditions
 from idp.config import Settings
+from idp.enterprises.registry import EnterpriseRegistry
 from idp.keystore import KeyStore
 from idp.mail.senders import MailSender
 from idp.ministries.catalogue import Catalogue
@@ -37,6 +38,8 @@ class Runtime:
     sin_key: bytes
     # The conditions of use of both portals, every version (idp.conditions.documents).
     conditions: PublishedConditions
+    # Where enterprises registering themselves are checked (idp.enterprises.registry).
+    enterprise_registry: EnterpriseRegistry
 
     def today(self) -> date:
         """The date in Québec (``timezone`` setting): a proxy valid « jusqu'au 30 juin » ends

@@ -214,3 +214,19 @@ def test_account_unlock_of_a_known_code(cli, person):
     ).all()
     assert event.details == {"reason": "administrator"}
     assert event.subject_account_id == person.account.id
+
+
+def test_operator_create_makes_a_provider_operator_attached_to_nothing(cli):
+    from idp.accounts.models import Account, AccountRole
+    from idp.extensions import db
+
+    result = cli.invoke(
+        args=["operator", "create", "--name", "Hélène Morin", "--email", "helene@example.com"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Temporary password:" in result.output
+    account = db.session.query(Account).one()
+    assert account.role == AccountRole.PROVIDER_OPERATOR
+    assert account.enterprise_id is None
+    assert account.ministry_key is None
+    assert account.user_code in result.output

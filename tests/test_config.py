@@ -58,6 +58,7 @@ def _production(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         "issuer": "https://idp.example",
         "smtp_host": "smtp.example",
         "taxpayer_registry": "https://verification.revenuquebec.example/v1/identity",
+        "enterprise_registry": "https://registre.entreprises.example/v1/verification",
     }
     return _app_config(tmp_path, **{**safe, **overrides})
 
@@ -187,6 +188,9 @@ def test_production_accepts_a_key_of_exactly_32_characters(tmp_path):
         # The file of fictional taxpayers would let anyone open an account under their names.
         ({"taxpayer_registry": "config/demo-taxpayers.toml"}, "IDP_TAXPAYER_REGISTRY"),
         ({"taxpayer_registry": "http://127.0.0.1:8080/v1"}, "IDP_TAXPAYER_REGISTRY"),
+        # The file of fictional enterprises would let anyone register an enterprise.
+        ({"enterprise_registry": "config/demo-enterprises.toml"}, "IDP_ENTERPRISE_REGISTRY"),
+        ({"enterprise_registry": "http://127.0.0.1:8080/v1"}, "IDP_ENTERPRISE_REGISTRY"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, overrides, named):

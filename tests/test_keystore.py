@@ -130,6 +130,7 @@ def test_production_does_not_generate_keys(app_config, tmp_path):
         "env": "production",
         "issuer": "https://idp.example",
         "taxpayer_registry": "https://verification.example/v1/identity",
+        "enterprise_registry": "https://registre.example/v1/verification",
         "keys_dir": tmp_path / "none",
     }
     with pytest.raises(KeystoreError):

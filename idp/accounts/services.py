@@ -63,16 +63,20 @@ def create_account(
 ) -> NewAccount:
     """Create an account with a fresh user code and a temporary password to change at sign-in.
 
-    An account belongs to an enterprise, or, for a ministry operator, to a ministry.
+    An account belongs to an enterprise, or, for a ministry operator, to a ministry; a provider
+    operator belongs to neither.
     """
     if role == AccountRole.CITIZEN:
         # Citizens make their own account, after an identity check (idp.citizens.enrolment).
         raise ValidationError(_l("A citizen account is created by the citizen."))
-    if (role == AccountRole.MINISTRY_OPERATOR) != (enterprise is None):
+    if role == AccountRole.PROVIDER_OPERATOR:
+        # Staff of the provider itself: no enterprise, no ministry.
+        enterprise, ministry_key = None, None
+    elif (role == AccountRole.MINISTRY_OPERATOR) != (enterprise is None):
         raise ValidationError(
             _l("A ministry operator belongs to a ministry, anyone else to an enterprise.")
         )
-    if enterprise is None and runtime.catalogue.ministry(ministry_key or "") is None:
+    elif enterprise is None and runtime.catalogue.ministry(ministry_key or "") is None:
         raise ValidationError(_l("This ministry does not exist."))
     display_name = (display_name or "").strip()
     if not display_name:

@@ -7,6 +7,13 @@ from enum import StrEnum
 
 class AuditAction(StrEnum):
     ENTERPRISE_CREATE = "enterprises:enterprise:create"
+    # Self-service registration and the provider operators' decisions (idp.enterprises).
+    ENTERPRISE_APPLY = "enterprises:application:submit"
+    ENTERPRISE_ACTIVATE = "enterprises:enterprise:activate"
+    ENTERPRISE_REFUSE = "enterprises:enterprise:refuse"
+    ENTERPRISE_SUSPEND = "enterprises:enterprise:suspend"
+    ENTERPRISE_REACTIVATE = "enterprises:enterprise:reactivate"
+    ENTERPRISE_CANCEL = "enterprises:enterprise:cancel"
     ACCOUNT_CREATE = "accounts:account:create"
     ACCOUNT_UPDATE = "accounts:account:update"
     ACCOUNT_SUSPEND = "accounts:account:suspend"

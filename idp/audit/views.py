@@ -18,6 +18,12 @@ bp = Blueprint("audit", __name__)
 # Every action as a short sentence; a tag missing here is shown as recorded.
 ACTION_LABELS: dict[str, Any] = {
     AuditAction.ENTERPRISE_CREATE: _l("Enterprise created"),
+    AuditAction.ENTERPRISE_APPLY: _l("Enterprise registration submitted"),
+    AuditAction.ENTERPRISE_ACTIVATE: _l("Enterprise activated"),
+    AuditAction.ENTERPRISE_REFUSE: _l("Enterprise registration refused"),
+    AuditAction.ENTERPRISE_SUSPEND: _l("Enterprise suspended"),
+    AuditAction.ENTERPRISE_REACTIVATE: _l("Enterprise reactivated"),
+    AuditAction.ENTERPRISE_CANCEL: _l("Enterprise cancelled"),
     AuditAction.ACCOUNT_CREATE: _l("Account created"),
     AuditAction.ACCOUNT_UPDATE: _l("Account details changed"),
     AuditAction.ACCOUNT_SUSPEND: _l("Account suspended"),

@@ -78,11 +78,20 @@ def _print_welcome(settings: Settings) -> None:
     ]
     lines += [
         f"    {a.user_code}  {a.display_name:<16} {a.role.value:<26} "
-        + (f"NEQ {a.neq}" if a.neq else f"ministry {a.ministry_key}")
+        + (
+            f"NEQ {a.neq}"
+            if a.neq
+            else f"ministry {a.ministry_key}"
+            if a.ministry_key
+            else "console /exploitation"
+        )
         for a in DEMO_ACCOUNTS
     ]
     answers = ", ".join(answer for _key, answer in DEMO_CITIZEN_ANSWERS)
     lines += [
+        "",
+        "  Register an enterprise:  " + f"{base}/inscription-entreprise",
+        "    (fictional enterprises: config/demo-enterprises.toml)",
         "",
         "clicSÉQUR – Citoyens",
         f"  Sign in:            {base}/citoyens/connexion",

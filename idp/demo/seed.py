@@ -81,6 +81,14 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "AMFQ-2345", "Éric Lavoie", "eric.lavoie@lautorite.example", _OPERATOR, None, "amf"
     ),
+    # Staff of the provider: decides the enterprises' own registrations (/exploitation).
+    DemoAccount(
+        "EXPL-2345",
+        "Hélène Morin",
+        "helene.morin@clicsequr.example",
+        AccountRole.PROVIDER_OPERATOR,
+        None,
+    ),
 )
 
 # The emitting company is already active at both; the consulting firm is left unregistered so

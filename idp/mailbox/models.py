@@ -18,6 +18,10 @@ class MessageKind(StrEnum):
     PROXY_RECEIVED = "proxy_received"
     PROXY_EXPIRING = "proxy_expiring"
     ACCOUNT_INACTIVITY = "account_inactivity"
+    # A provider operator suspended, reactivated or cancelled the enterprise.
+    ENTERPRISE_SUSPENDED = "enterprise_suspended"
+    ENTERPRISE_REACTIVATED = "enterprise_reactivated"
+    ENTERPRISE_CANCELLED = "enterprise_cancelled"
 
 
 class MailboxMessage(db.Model):  # type: ignore[name-defined]

@@ -155,3 +155,48 @@ def notify_inactivity(
         body=body,
         dedupe_key=key,
     )
+
+
+_ENTERPRISE_STATUS_KINDS = {
+    "suspended": MessageKind.ENTERPRISE_SUSPENDED,
+    "active": MessageKind.ENTERPRISE_REACTIVATED,
+    "cancelled": MessageKind.ENTERPRISE_CANCELLED,
+}
+
+
+def notify_enterprise_status(session: DbSession, runtime: Runtime, enterprise: Enterprise) -> None:
+    """A provider operator suspended, reactivated or cancelled the enterprise: its ESMs know."""
+    kind = _ENTERPRISE_STATUS_KINDS.get(str(enterprise.status))
+    if kind is None:
+        return
+    # Subjects hold 200 characters; a legal name may have as many.
+    name, reason = enterprise.legal_name[:150], enterprise.status_reason or ""
+    if kind is MessageKind.ENTERPRISE_SUSPENDED:
+        subject = (f"Entreprise suspendue : {name}", f"Enterprise suspended: {name}")
+        body = (
+            f"{name} (NEQ {enterprise.neq}) est suspendue à clicSÉQUR. Ses utilisateurs peuvent "
+            f"se connecter, mais n'ont plus accès aux services en ligne des ministères jusqu'à "
+            f"sa réactivation. Motif : {reason}",
+            f"{name} (NEQ {enterprise.neq}) is suspended at clicSÉQUR. Its users may sign in, "
+            f"but have no access to the ministries' online services until it is reactivated. "
+            f"Reason: {reason}",
+        )
+    elif kind is MessageKind.ENTERPRISE_REACTIVATED:
+        subject = (f"Entreprise réactivée : {name}", f"Enterprise reactivated: {name}")
+        body = (
+            f"{name} (NEQ {enterprise.neq}) est réactivée à clicSÉQUR. Ses utilisateurs "
+            f"retrouvent l'accès aux services en ligne selon leurs procurations.",
+            f"{name} (NEQ {enterprise.neq}) is reactivated at clicSÉQUR. Its users have access "
+            f"to the online services again, according to their proxies.",
+        )
+    else:
+        subject = (f"Inscription annulée : {name}", f"Registration cancelled: {name}")
+        body = (
+            f"L'inscription de {name} (NEQ {enterprise.neq}) à clicSÉQUR est annulée, pour de "
+            f"bon. Ses utilisateurs n'ont plus accès aux services en ligne. Motif : {reason}",
+            f"The registration of {name} (NEQ {enterprise.neq}) with clicSÉQUR is cancelled, "
+            f"for good. Its users no longer have access to the online services. "
+            f"Reason: {reason}",
+        )
+    for esm in esms_of(session, enterprise.id):
+        post_message(session, runtime, esm.id, kind, subject=subject, body=body)

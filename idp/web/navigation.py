@@ -35,6 +35,12 @@ _ITEMS = (
         _l("Registrations to decide"),
         frozenset({AccountRole.MINISTRY_OPERATOR}),
     ),
+    (
+        "console.queue",
+        _l("Applications to decide"),
+        frozenset({AccountRole.PROVIDER_OPERATOR}),
+    ),
+    ("console.enterprises", _l("Enterprises"), frozenset({AccountRole.PROVIDER_OPERATOR})),
     ("audit.history", _l("Activity history"), _ESM),
     ("mailbox.index", _l("Messages"), None),
     ("consents.index", _l("Connected services"), None),
@@ -59,7 +65,12 @@ class NavItem:
 
 
 # Pages that belong to a menu entry other than their blueprint's first one.
-_SECTIONS = {"ministries.decide": "ministries.operator_queue"}
+_SECTIONS = {
+    "ministries.decide": "ministries.operator_queue",
+    "console.enterprise": "console.enterprises",
+    "console.decide": "console.enterprises",
+    "console.acknowledgement": "console.enterprises",
+}
 
 
 def _section_of(endpoint: str) -> str:

@@ -42,6 +42,7 @@ def app_config(
             "env": env,
             "issuer": issuer,
             **({"taxpayer_registry": registry} if registry else {}),
+            **({"enterprise_registry": "https://registre.example/v1"} if production else {}),
         }
         return
     demo_mail_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from idp.accounts.models import AccountRole
 from idp.extensions import db
 from idp.mailbox.models import MailboxMessage, MessageKind
 from idp.mailbox.services import post_message
+from tests.enterprises.onboarding_helpers import provider_operator
 from tests.ministries.test_views import operator_person
 
 INBOX = "/messages"
@@ -102,6 +103,8 @@ def test_another_persons_message_is_not_found_and_stays_unread(auth, esm, factor
 def test_every_signed_in_person_has_a_mailbox(auth, factory, runtime, role):
     if role == AccountRole.MINISTRY_OPERATOR:
         person = operator_person(runtime, "amf")
+    elif role == AccountRole.PROVIDER_OPERATOR:
+        person = provider_operator(runtime)
     else:
         person = factory.person(role=role, name="Jean Roy")
     auth.sign_in(person)

@@ -29,6 +29,8 @@ from sqlalchemy import select
 
 from idp.accounts.models import Account, AccountStatus, UserSession
 from idp.audit.models import AuditEvent
+from idp.enterprises.lifecycle import decide
+from idp.enterprises.lifecycle_policy import Transition
 from idp.enterprises.models import EnterpriseStatus
 from idp.enterprises.user_files import set_status
 from idp.extensions import db
@@ -38,6 +40,7 @@ from idp.oidc.logout import MAX_ATTEMPTS, on_enterprise_changed
 from idp.oidc.models import Grant, LogoutNotification
 from idp.proxies.models import Proxy, ProxyStatus
 from tests.conftest import TEST_PASSWORD, Auth, Person, csrf_token
+from tests.enterprises.onboarding_helpers import provider_operator
 from tests.ministries.test_views import operator_person as ministry_operator_person
 from tests.oidc.conftest import (
     AMF_BACKCHANNEL,
@@ -853,3 +856,32 @@ def test_an_enterprise_no_longer_active_loses_every_grant_of_its_people(
             == 400
         )
     assert len(posted_tokens(rps, IQEA_BACKCHANNEL)) == 2
+
+
+def test_a_provider_operator_suspending_the_enterprise_ends_its_grants_at_once(
+    app, client, browser, world, operator_person, client_secrets, rps, runtime, clock, keys
+):
+    """Through the operator console's service: the suspension itself revokes Jean Roy's IQEA
+    grant and IQEA hears of it in the same request; reactivation gives the rights back."""
+    iqea = sign_in_to(browser, operator_person, client_secrets, "iqea")
+    staff = provider_operator(runtime)
+    decide(
+        db.session,
+        runtime,
+        staff.account,
+        world.emitter.id,
+        Transition.SUSPEND,
+        reason="Vérification du dossier",
+        verified_at=clock(),
+    )
+    db.session.commit()
+    assert grant_of(iqea).revoke_reason == "rights_lost"
+    assert "back-channel logouts delivered: 1 of 1" in lifecycle_run(app)
+    [token] = posted_tokens(rps, IQEA_BACKCHANNEL)
+    check_logout_token(token, keys, iqea, runtime, clock)
+    assert refresh(client, iqea, client_secrets).status_code == 400
+
+    decide(db.session, runtime, staff.account, world.emitter.id, Transition.REACTIVATE)
+    db.session.commit()
+    again = sign_in_to(browser, operator_person, client_secrets, "iqea")
+    assert refresh(client, again, client_secrets).status_code == 200

@@ -130,6 +130,7 @@ class Settings:
             "IDP_SMTP_TIMEOUT_SECONDS": "5",
             # Never called by these tests (no citizen enrolment); production wants https.
             "IDP_TAXPAYER_REGISTRY": "https://taxpayers.invalid/verify",
+            "IDP_ENTERPRISE_REGISTRY": "https://enterprises.invalid/verify",
             # TLS ends at the reverse proxy the tests play (tests/production/httpclient.py).
             "IDP_TRUSTED_PROXY_COUNT": "1",
         }

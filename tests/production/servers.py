@@ -146,7 +146,11 @@ class IdpServer:
         within a few seconds: gunicorn closes idle connections after 5 s.
         """
         by_pid: dict[int, list[Connection]] = {}
-        for _round in range(20):
+        # On a loaded machine one worker may accept every connection for a while: keep trying
+        # for up to a minute, with longer pauses, before calling the server broken.
+        deadline = time.monotonic() + 60
+        pause = 0.1
+        while time.monotonic() < deadline:
             batch = [self.connect(client_ip) for _ in range(2 * WORKERS * per_worker)]
             tags = [connection.request("GET", "/healthz").tag for connection in batch]
             served = self.served(tags)
@@ -161,7 +165,8 @@ class IdpServer:
                 columns = list(by_pid.values())
                 return [connection for row in zip(*columns, strict=True) for connection in row]
             # A worker busy accepting takes a whole batch; give the other one a turn.
-            time.sleep(0.1)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
         for connections in by_pid.values():
             for connection in connections:
                 connection.close()
