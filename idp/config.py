@@ -261,6 +261,16 @@ class Settings(BaseSettings):
     trusted_proxy_count: int = Field(
         0, description="Reverse proxies in front whose X-Forwarded-* headers are trusted."
     )
+    support_email: str = Field(
+        "soutien@clicsequr.example",
+        description="Address of the provider's support centre, shown on the help and privacy "
+        "pages (whom an electronic services manager, a representative or a citizen writes to).",
+    )
+    support_telephone: str = Field(
+        "1 800 555-0199",
+        description="Telephone number of the provider's support centre, shown on the help, "
+        "accessibility and privacy pages. The default is a fictional number: set the real one.",
+    )
     default_locale: str = Field("fr", description="Language of pages before a person chooses.")
     timezone: str = Field(
         "America/Toronto", description="Time zone in which dates and times are shown (Québec's)."

@@ -24,8 +24,10 @@ from idp.enterprises.services import normalize_neq
 from idp.errors import ValidationError
 from idp.extensions import db
 from idp.mailbox.notices import esms_of
+from idp.names import capfirst
 from idp.web.actions import Refusal, attempt_sensitive, commit_or_404, finish, refusal_message
 from idp.web.context import client_info, code_verified_at, current_account, roles_required, runtime
+from idp.web.names import name_de, name_le
 
 bp = Blueprint("console", __name__)
 
@@ -33,10 +35,18 @@ DRAFT_KEY = "console_decision"
 _OPERATOR = AccountRole.PROVIDER_OPERATOR
 
 _DONE = {
-    Transition.REFUSE: lambda name: _("The registration of %(name)s was refused.", name=name),
-    Transition.SUSPEND: lambda name: _("%(name)s is suspended.", name=name),
-    Transition.REACTIVATE: lambda name: _("%(name)s is reactivated.", name=name),
-    Transition.CANCEL: lambda name: _("The registration of %(name)s is cancelled.", name=name),
+    Transition.REFUSE: lambda enterprise: _(
+        "The registration %(of_enterprise)s was refused.", of_enterprise=name_de(enterprise)
+    ),
+    Transition.SUSPEND: lambda enterprise: _(
+        "%(name)s is suspended.", name=capfirst(name_le(enterprise))
+    ),
+    Transition.REACTIVATE: lambda enterprise: _(
+        "%(name)s is reactivated.", name=capfirst(name_le(enterprise))
+    ),
+    Transition.CANCEL: lambda enterprise: _(
+        "The registration %(of_enterprise)s is cancelled.", of_enterprise=name_de(enterprise)
+    ),
 }
 
 
@@ -182,5 +192,5 @@ def _after(transition: Transition, decision: Decision) -> Response | str:
             issued_at=runtime().clock(),
             sign_in_url=url_for("accounts.login", _external=True),
         )
-    message = _DONE[transition](enterprise.legal_name)
+    message = _DONE[transition](enterprise)
     return finish(message, url_for("console.enterprise", enterprise_id=enterprise.id))

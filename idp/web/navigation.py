@@ -91,8 +91,9 @@ def _section_of(endpoint: str) -> str:
 
 
 def page_portal() -> Portal:
-    """Which portal the page belongs to: its own pages, or the signed-in person's."""
-    if request.blueprint == "citizens":
+    """Which portal the page belongs to: its own pages (the citizens' blueprint, or the shared
+    public pages at their /citoyens/ address), or the signed-in person's."""
+    if request.blueprint == "citizens" or request.path.startswith("/citoyens/"):
         return Portal.CITIZEN
     user_session = g.get("user_session")
     if user_session is not None and user_session.account.is_citizen:

@@ -115,7 +115,9 @@ def test_home_lists_the_services_used_most_recent_first(browser, citizen, runtim
     page = text_of(browser.client.get("/citoyens/"))
     services = page.split("Services you used", 1)[1]
     rows = re.findall(
-        r"<tr>\s*<td>(.*?)</td>\s*<td>.*?>(.*?)</time></td>\s*<td>(\d+)</td>", services, re.S
+        r"<tr>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>.*?>(.*?)</time></td>\s*<td[^>]*>(\d+)</td>",
+        services,
+        re.S,
     )
     assert [(name, times) for name, _when, times in rows] == [
         ("My citizen file", "2"),

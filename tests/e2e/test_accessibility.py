@@ -1,5 +1,6 @@
 """axe-core on the provider's main pages, reached as a person reaches them, in French and in
-English: signed out (sign-in, its waiting state, the help page, the citizens' sign-in steps),
+English: signed out (sign-in, its waiting state, the help page, the citizens' sign-in steps; the
+help, accessibility and privacy pages of both portals, also on a phone-sized screen),
 signed in as an electronic services manager (code page, home, password change and its error,
 the user files) and the link that confirms a new email address.
 
@@ -63,6 +64,12 @@ TEXT = {
         "save": "Enregistrer les modifications",
         "pending": "Nouvelle adresse courriel",
         "confirm_email": "Confirmez votre nouvelle adresse courriel",
+        # The footer's links and the headings of the pages they open.
+        "footer": [
+            ("Accessibilité", "Déclaration d'accessibilité"),
+            ("Confidentialité", "Avis de confidentialité"),
+            ("Aide", "Aide à la connexion"),
+        ],
     },
     "en": {
         "sign_in": "Sign in to clicSÉQUR – Entreprises",
@@ -92,9 +99,16 @@ TEXT = {
         "save": "Save the changes",
         "pending": "New email address",
         "confirm_email": "Confirm your new email address",
+        "footer": [
+            ("Accessibility", "Accessibility statement"),
+            ("Privacy", "Privacy notice"),
+            ("Help", "Help with signing in"),
+        ],
     },
 }
 WRONG_PASSWORD = "Pas-le-bon-mot-de-passe-2026"
+# A phone held upright: the tables become cards, the menu wraps.
+PHONE = {"width": 375, "height": 812}
 
 
 def open_provider(contexts: Contexts, demo: DemoServers, language: str) -> Page:
@@ -227,3 +241,24 @@ def test_the_conditions_of_use_of_a_new_user_have_no_wcag_violations(
     page.get_by_role("link", name="Relire les conditions").click()
     accept_conditions(page, user)
     heading(page, f"Bienvenue, {user.name}")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_information_pages_have_no_wcag_violations(
+    contexts: Contexts, demo: DemoServers, language: str
+):
+    """Help, accessibility and privacy, opened from the footer of each portal's sign-in page, on
+    the default screen and on a phone."""
+    page = open_provider(contexts, demo, language)
+    wide = page.viewport_size
+    assert wide is not None
+    for sign_in in ("/connexion", "/citoyens/connexion"):
+        for link, title in TEXT[language]["footer"]:
+            page.goto(f"{demo.idp}{sign_in}")
+            page.get_by_role("contentinfo").get_by_role("link", name=link, exact=True).click()
+            heading(page, title)
+            assert page.url.startswith(demo.idp + sign_in.removesuffix("/connexion")), page.url
+            expect_no_violations(page, f"« {title} » from {sign_in}")
+            page.set_viewport_size(PHONE)
+            expect_no_violations(page, f"« {title} » from {sign_in}, on a phone")
+            page.set_viewport_size(wide)
