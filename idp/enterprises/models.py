@@ -127,9 +127,3 @@ class EnterpriseApplication(db.Model):  # type: ignore[name-defined]
     @property
     def is_pending(self) -> bool:
         return self.decided_at is None
-
-    # The authorized representative's choice: may an ESM give another ESM a new temporary
-    # password? Otherwise an ESM may only suspend or reactivate another ESM (conditions of use).
-    esm_password_resets_allowed: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )

@@ -141,6 +141,8 @@ def create_user_file(
             new.account,
             "account_created",
             created_by=actor.display_name,
+            # The representative only designates ESMs: the email names their own role.
+            by_representative=not can_manage(actor, enterprise.id),
             enterprise=enterprise.legal_name,
         ),
     )

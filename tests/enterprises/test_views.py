@@ -265,9 +265,16 @@ def test_representative_creates_only_esms(auth, team, clock, smtp):
     _enter(auth, {**ANNE, "role": "esm"})
     response = _submit(auth)
     step_up(auth, smtp, response.headers["Location"], team.representative.email)
-    assert _is_acknowledgement(_submit(auth))
+    acknowledgement = _submit(auth)
+    assert _is_acknowledgement(acknowledgement)
+    acknowledgement.close()  # the notice is sent once the response is done
     [created] = _accounts_named("Lévesque")
     assert created.role == AccountRole.ESM
+    # The email names the representative as such, not as an electronic services manager.
+    [mail] = [m for m in smtp.messages if ANNE["email"] in m.to]
+    name = team.representative.account.display_name
+    assert f"{name}, représentant autorisé d" in mail.text
+    assert f"{name}, authorized representative of" in mail.text
 
 
 def test_representative_designates_an_esm_with_a_recent_code(auth, team, smtp, clock):
