@@ -73,6 +73,11 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.ACCOUNT_CLOSE: _l("Account closed by its holder"),
     AuditAction.ACCOUNT_EMAIL_REQUEST: _l("New email address asked for; link sent to it"),
     AuditAction.ACCOUNT_EMAIL_CHANGE: _l("New email address confirmed by its owner"),
+    AuditAction.PASSWORD_RESET_REQUEST: _l("Password reset link asked for"),
+    AuditAction.PASSWORD_RESET_COMPLETE: _l("Password reset with an emailed link"),
+    AuditAction.USER_CODE_REMINDER: _l("User code sent by email"),
+    AuditAction.RECOVERY_THROTTLED: _l("Recovery request refused (too many)"),
+    AuditAction.ENTERPRISE_SETTINGS_CHANGE: _l("Enterprise settings changed"),
     AuditAction.CONDITIONS_ACCEPT: _l("Conditions of use accepted"),
     AuditAction.CONDITIONS_DECLINE: _l("Conditions of use declined"),
 }

@@ -21,6 +21,7 @@ from tests.e2e.steps import (
     CitizenChoices,
     Mailbox,
     Person,
+    accept_conditions,
     activate_citizen_account,
     citizen_enter_password,
     create_citizen_account,
@@ -145,6 +146,9 @@ def test_17_a_citizen_resets_a_forgotten_password_with_a_security_question(
     checked(page, "the citizen sign-in page after the reset")
     citizen_enter_password(page, citizen)
     enter_emailed_code(page, mailbox, citizen)
+    # A new citizen's first sign-in: the conditions of use come first.
+    checked(page, "the citizen conditions of use")
+    accept_conditions(page, citizen)
     expect(
         page.get_by_role("heading", name=re.compile(f"Bienvenue, {citizen.name}"))
     ).to_be_visible()

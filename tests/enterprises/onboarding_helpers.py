@@ -14,7 +14,7 @@ from idp.enterprises.onboarding import (
     submit_application,
 )
 from idp.extensions import db
-from tests.conftest import TEST_PASSWORD, Person
+from tests.conftest import TEST_PASSWORD, Person, accept_conditions
 
 BOULANGERIE = EnterpriseStep("1190000005", "Boulangerie du Vieux-Port inc.", "business_corporation")
 COOPERATIVE = EnterpriseStep(
@@ -53,4 +53,5 @@ def provider_operator(runtime, name: str = "Hélène Morin") -> Person:
     new.account.password_hash = runtime.hashing.hash(TEST_PASSWORD)
     new.account.must_change_password = False
     db.session.commit()
+    accept_conditions(runtime, new.account)
     return Person(new.account, TEST_PASSWORD)
