@@ -8,6 +8,7 @@ action waits for its element, ``expect`` for the text of the page that follows.
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ CODE = re.compile(r"\b(\d{6})\b")
 CITIZEN_USER_CODE = re.compile(r"^\d{4}-[A-Z]{4}$")
 CONFIRMATION_NUMBER = re.compile(r"^PC-\d{4}-\d{6}$")
 # Reloads of the demo mailbox while waiting for a code newer than the last one used.
-MAILBOX_RELOADS = 20
+MAILBOX_WAIT_SECONDS = 20
 IQEA_OPERATOR_LABEL = "Identification de l'exploitant"
 AMF_PAYMENTS_LABEL = "Effectuer des paiements"
 
@@ -151,12 +152,18 @@ class Mailbox:
         try:
             tab.goto(self._page)
             self._expect_heading(tab)
-            for _ in range(MAILBOX_RELOADS):
+            # Some emails leave only once the response has closed (idp/mail/deferred.py): on a
+            # loaded machine that can take a few seconds, so wait by the clock, not by reloads.
+            deadline = time.monotonic() + MAILBOX_WAIT_SECONDS
+            while True:
                 newest = self._mails_to(tab, email).first
                 if newest.count():
                     found = pattern.search(newest.locator(".mail-body").inner_text())
                     if found and wanted(found.group(1)):
                         return found.group(1)
+                if time.monotonic() > deadline:
+                    break
+                tab.wait_for_timeout(200)
                 tab.reload()
             raise AssertionError(
                 f"nothing new matching {pattern.pattern} for {email} in the demo mailbox {self.url}"
