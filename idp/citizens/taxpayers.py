@@ -23,6 +23,7 @@ from typing import Protocol
 import requests
 
 from idp.citizens.catalogue import normalize_answer
+from idp.net import MatchServiceUnavailableError, ask_match
 
 logger = logging.getLogger(__name__)
 
@@ -100,24 +101,11 @@ class HttpTaxpayerRegistry:
             "family_name": facts.family_name,
         }
         try:
-            response = self._session.post(
-                self._url, json=payload, timeout=self._timeout, allow_redirects=False
+            return ask_match(
+                self._session, self._url, payload, self._timeout, "taxpayer verification service"
             )
-        except requests.RequestException as exc:
-            logger.warning("taxpayer verification service unreachable: %s", type(exc).__name__)
+        except MatchServiceUnavailableError as exc:
             raise RegistryUnavailableError from exc
-        if response.status_code != 200:
-            logger.warning("taxpayer verification service answered %s", response.status_code)
-            raise RegistryUnavailableError
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise RegistryUnavailableError from exc
-        match = answer.get("match") if isinstance(answer, dict) else None
-        if not isinstance(match, bool):
-            logger.warning("taxpayer verification service gave no boolean 'match'")
-            raise RegistryUnavailableError
-        return match
 
 
 def registry_from_settings(source: str, token: str | None, timeout: float) -> TaxpayerRegistry:

@@ -24,6 +24,8 @@ from typing import Protocol
 
 import requests
 
+from idp.net import MatchServiceUnavailableError, ask_match
+
 logger = logging.getLogger(__name__)
 
 
@@ -91,24 +93,11 @@ class HttpEnterpriseRegistry:
     def matches(self, facts: EnterpriseFacts) -> bool:
         payload = {"neq": facts.neq, "legal_name": facts.legal_name, "legal_form": facts.legal_form}
         try:
-            response = self._session.post(
-                self._url, json=payload, timeout=self._timeout, allow_redirects=False
+            return ask_match(
+                self._session, self._url, payload, self._timeout, "enterprise register"
             )
-        except requests.RequestException as exc:
-            logger.warning("enterprise register unreachable: %s", type(exc).__name__)
+        except MatchServiceUnavailableError as exc:
             raise EnterpriseRegistryUnavailableError from exc
-        if response.status_code != 200:
-            logger.warning("enterprise register answered %s", response.status_code)
-            raise EnterpriseRegistryUnavailableError
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise EnterpriseRegistryUnavailableError from exc
-        match = answer.get("match") if isinstance(answer, dict) else None
-        if not isinstance(match, bool):
-            logger.warning("enterprise register gave no boolean 'match'")
-            raise EnterpriseRegistryUnavailableError
-        return match
 
 
 def registry_from_settings(source: str, token: str | None, timeout: float) -> EnterpriseRegistry:
