@@ -1,12 +1,14 @@
 """How much work one operation is: SQL statements and calls of the functions that matter.
 
-    .venv/bin/python -m bench.counts [--operations 10]
+    .venv/bin/python -m bench.counts [--operations 10] [--profile 25]
 
 The provider runs in this process (werkzeug's threaded server, PostgreSQL + Redis, the same
 settings and registrations as ``python -m bench``); the harness's own flows drive it while
 SQLAlchemy's ``before_cursor_execute`` event counts statements and counters wrap
 ``rights_at``, ``enterprises_for`` and ``ssl.create_default_context``. Printed per complete
 sign-in, refresh, SAML round and client_credentials token (bench/README.md quotes them).
+``--profile N`` adds, per operation, the N functions of the provider's serving threads with the
+most CPU time of their own and inclusive (cProfile, CPU timer), to see where the time goes.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
 import importlib
+import io
 import os
+import pstats
 import ssl
 import sys
 import tempfile
@@ -43,6 +48,8 @@ from bench.servers import free_port
 from bench.smtp import CodeCapture
 
 COUNTS: collections.Counter[str] = collections.Counter()
+# cProfile of the serving threads, when --profile asks for it (one per operation reported).
+PROFILE: dict[str, Any] = {"profiler": None, "lines": 0}
 # Modules that imported the counted functions by name.
 USERS = ("idp.federation.steps", "idp.claims.identity", "idp.oidc.issuance", "idp.saml.views")
 
@@ -74,13 +81,25 @@ def cpu_timed(app: Any) -> Callable[..., Any]:
     requests come one at a time here, so no other request's work is counted)."""
 
     def timed(environ: Any, start_response: Any) -> Any:
+        profiler = PROFILE["profiler"]
         started = time.thread_time()
+        if profiler is not None:
+            profiler.enable()
         try:
             return list(app(environ, start_response))
         finally:
+            if profiler is not None:
+                profiler.disable()
             COUNTS["server CPU ms"] += 1000 * (time.thread_time() - started)
 
     return timed
+
+
+def restart_counts() -> None:
+    """Forget what the warm-up counted."""
+    COUNTS.clear()
+    if PROFILE["lines"]:
+        PROFILE["profiler"] = cProfile.Profile(time.thread_time)
 
 
 def report(label: str, operations: int) -> None:
@@ -88,6 +107,15 @@ def report(label: str, operations: int) -> None:
     for name, count in sorted(COUNTS.items()):
         print(f"  {name:<30} {count / operations:8.2f}")
     COUNTS.clear()
+    profiler = PROFILE["profiler"]
+    if profiler is not None:
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(order).print_stats(PROFILE["lines"])
+            print(f"  -- by {order} (seconds over {operations} operations)")
+            print("\n".join("  " + line for line in out.getvalue().splitlines()[6:]))
+        PROFILE["profiler"] = cProfile.Profile(time.thread_time)
 
 
 async def measure(operations: int, port: int, files: ProviderFiles, accounts: list[dict]) -> None:
@@ -99,7 +127,7 @@ async def measure(operations: int, port: int, files: ProviderFiles, accounts: li
     people = iter(flows.Person(a["user_code"], a["email"], DEMO_PASSWORD) for a in accounts)
     for _ in range(2):  # warm-up: templates, caches
         await flows.complete_sign_in(web, next(people), next(addresses), capture)
-    COUNTS.clear()
+    restart_counts()
     tokens: dict[str, Any] = {}
     for _ in range(operations):
         tokens = await flows.complete_sign_in(web, next(people), next(addresses), capture)
@@ -116,7 +144,7 @@ async def measure(operations: int, port: int, files: ProviderFiles, accounts: li
         requests = flows.AuthnRequests(sp_config(files.sp, metadata))
         browser = flows.Browser(base, next(addresses))
         await flows.saml_sign_in(browser, requests, next(people), capture)
-        COUNTS.clear()
+        restart_counts()
         for _ in range(operations):
             await flows.saml_round(browser, requests, capture)
         await browser.close()
@@ -139,6 +167,7 @@ async def measure(operations: int, port: int, files: ProviderFiles, accounts: li
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--operations", type=int, default=10)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args(argv)
     run_dir = Path(tempfile.mkdtemp(prefix="idp-bench-counts-"))
     files = ProviderFiles.create(run_dir, "http://127.0.0.1")
@@ -154,6 +183,8 @@ def main(argv: list[str]) -> int:
     )
     os.environ.update(env)
     instrument()
+    if args.profile:
+        PROFILE["lines"] = args.profile
     from sqlalchemy import event
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -168,6 +199,8 @@ def main(argv: list[str]) -> int:
     def _statement(*args: Any) -> None:
         statement = str(args[2]).split(None, 1)[0].upper()
         COUNTS["SQL statements"] += 1
+        if os.environ.get("BENCH_SQL_TRACE"):
+            print("    SQL:", " ".join(str(args[2]).split())[:1600])
         COUNTS[f"SQL {statement}"] += 1
 
     WSGIRequestHandler.log_request = lambda *a, **k: None  # type: ignore[method-assign]

@@ -79,6 +79,7 @@ class Options:
     results_file: Path
     only: frozenset[str]
     quiet_timeout: float
+    worker_class: str = "gthread"
 
     def selected(self, group: str) -> bool:
         return not self.only or group in self.only
@@ -258,7 +259,11 @@ async def ceilings(run: Run) -> None:
         BARE_CONFIG,
         "bench.bare_app:app",
         port=port,
-        env={**_clean_env(), "BENCH_KEYS_DIR": str(run.files.keys_dir)},
+        env={
+            **_clean_env(),
+            "BENCH_KEYS_DIR": str(run.files.keys_dir),
+            "IDP_WORKER_CLASS": run.options.worker_class,
+        },
         run_dir=run.run_dir,
         ready_path="/bare",
         workers=WORKERS,
@@ -435,7 +440,7 @@ async def provider(run: Run, backend: Backend) -> None:
         PRODUCTION_CONFIG,
         "idp.wsgi:app",
         port=port,
-        env=env,
+        env={**env, "IDP_WORKER_CLASS": options.worker_class},
         run_dir=run.run_dir,
         ready_path="/.well-known/openid-configuration",
         workers=WORKERS,
@@ -634,6 +639,13 @@ def parse(argv: list[str]) -> Options:
         "then a little low, and bench/RESULTS.md is left as it was)",
     )
     parser.add_argument(
+        "--worker-class",
+        default="gthread",
+        choices=["gthread", "sync", "gevent"],
+        help="gunicorn's worker model for the provider and the ceilings (default gthread, as "
+        "config/gunicorn.conf.py)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=BENCH_DIR / "RESULTS.md",
@@ -652,6 +664,7 @@ def parse(argv: list[str]) -> Options:
         results_file=args.results,
         only=frozenset(g.strip() for g in args.only.split(",") if g.strip()),
         quiet_timeout=args.quiet_timeout,
+        worker_class=args.worker_class,
     )
 
 

@@ -4,7 +4,8 @@
 
 Each account is a consultant of Conseils Verts Québec inc. holding, like Karim Haddad
 (``CNST-3457``), both external IQEA verifier proxies the demo's two emitters gave the firm: at
-the MELCCFP the person chooses which enterprise to act for, then consents, as in the demo. One
+the MELCCFP the person chooses which enterprise to act for, then consents, as in the demo (the
+conditions of use were accepted beforehand, as the demo's people did). One
 account signs in once per run: the per-account limits (5 codes an hour, the per-user-code
 throttle) never come into play, and no limit is raised for the benchmark.
 
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from idp import create_app
 from idp.accounts.models import Account, AccountRole, AccountStatus
 from idp.accounts.user_codes import DIGITS
+from idp.conditions.services import accept_in_force
 from idp.demo.seed import DEMO_PASSWORD
 from idp.enterprises.services import find_by_neq
 from idp.extensions import db
@@ -87,6 +89,9 @@ def seed(count: int) -> list[dict[str, str]]:
         if accounts:
             for proxy in proxies:
                 assign_proxy(session, runtime, esm, proxy, [a.id for a in accounts])
+            # Like the demo's people, they accepted the conditions of use before the run.
+            for account in accounts:
+                accept_in_force(session, runtime, account, source="bench_seed")
         session.commit()
         rows = session.execute(
             select(Account.user_code, Account.email)

@@ -27,10 +27,22 @@ os.environ.setdefault("IDP_LOG_FORMAT", "json")
 
 bind = os.environ.get("IDP_BIND", "127.0.0.1:8000")
 # Sign-ins are bound by argon2id (CPU): one worker per core. Threads overlap the waits on the
-# database, Redis and SMTP inside one worker.
+# database, Redis and SMTP inside one worker. `sync` (one request at a time per worker) and
+# `gevent` (pip install '.[gevent]') were measured against it (bench/README.md, *Worker model*).
+WORKER_CLASSES = ("gthread", "sync", "gevent")
 workers = int(os.environ.get("IDP_WORKERS", multiprocessing.cpu_count()))
-worker_class = "gthread"
+worker_class = os.environ.get("IDP_WORKER_CLASS", "gthread")
+if worker_class not in WORKER_CLASSES:
+    raise SystemExit(f"IDP_WORKER_CLASS must be one of {', '.join(WORKER_CLASSES)}")
+if worker_class == "gevent":
+    # Before the app is preloaded in the master: modules it imports (subprocess, which pysaml2
+    # runs xmlsec1 with; threading; ssl) must be the patched ones, or the workers break on them.
+    from gevent import monkey
+
+    monkey.patch_all()
 threads = int(os.environ.get("IDP_THREADS", "4"))
+# gevent: requests served at once by one worker (each waits on the database or Redis in turn).
+worker_connections = int(os.environ.get("IDP_WORKER_CONNECTIONS", "100"))
 preload_app = True
 # Behind a reverse proxy: a slow client holds the proxy, not a worker.
 timeout = int(os.environ.get("IDP_WORKER_TIMEOUT", "30"))

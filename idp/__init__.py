@@ -10,6 +10,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idp.accounts.passwords import PasswordHashing
+from idp.accounts.places import open_place_database
 from idp.accounts.throttle import SignInThrottle
 from idp.citizens.sin import derive_sin_key
 from idp.citizens.taxpayers import TaxpayerRegistry, registry_from_settings
@@ -18,6 +19,7 @@ from idp.conditions.documents import load_conditions
 from idp.config import PROJECT_ROOT, Environment, Settings, load_settings, resolve_secret_key
 from idp.enterprises.registry import EnterpriseRegistry
 from idp.enterprises.registry import registry_from_settings as enterprise_registry_from_settings
+from idp.events import Events
 from idp.extensions import babel, csrf, db, limiter, migrate
 from idp.keystore import KeyStore, generate_keys
 from idp.mail.senders import MailSender, SmtpSender
@@ -79,6 +81,9 @@ def create_app(
         sin_key=derive_sin_key(secret_key),
         conditions=load_conditions(settings.conditions_dir),
         enterprise_registry=_enterprise_registry(settings),
+        events=Events(),
+        # Opened once: every request of this process reads the same memory-mapped file.
+        places=open_place_database(settings.geoip_database),
     )
     app.extensions["idp.runtime"] = runtime
 
@@ -109,11 +114,17 @@ def _serve_published_documents(app: Flask, runtime: Runtime) -> None:
 
 
 def _init_oidc(app: Flask) -> None:
-    from idp.oidc.logout import register_delivery
+    from idp.oidc import logout
     from idp.oidc.server import create_server
+    from idp.secevents import delivery, subscriptions
 
     create_server(app)
-    register_delivery(app)
+    logout.register_delivery(app)
+    delivery.register_delivery(app)
+    # What OpenID Connect does when a domain reports a change (docs/events.md).
+    events = app.extensions["idp.runtime"].events
+    logout.subscribe(events)
+    subscriptions.subscribe(events)
 
 
 def _taxpayer_registry(settings: Settings) -> TaxpayerRegistry:
@@ -186,6 +197,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts import recovery_views as _recovery  # noqa: F401 (registers its routes)
+    from idp.accounts import sessions_views as _sessions  # noqa: F401 (registers its routes)
     from idp.accounts.views import bp as accounts_bp
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
@@ -202,6 +214,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.ministries.views import bp as ministries_bp
     from idp.oidc.views import bp as oidc_bp
     from idp.ops.views import bp as ops_bp
+    from idp.passkeys.views import bp as passkeys_bp
     from idp.proxies.views import bp as proxies_bp
     from idp.saml import logout as _saml_logout  # noqa: F401 (registers its routes)
     from idp.saml.views import bp as saml_bp
@@ -228,6 +241,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         ops_bp,
         onboarding_bp,
         console_bp,
+        passkeys_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

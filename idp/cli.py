@@ -163,22 +163,47 @@ def lifecycle_group() -> None:
 @with_appcontext
 def lifecycle_run() -> None:
     """Inactivity cancellations and warnings, proxy reminders and expiries, grants that lost
-    their rights, and back-channel logouts not yet delivered (idempotent)."""
+    their rights, back-channel logouts not yet delivered, audit checkpoints (idempotent)."""
+    from idp.audit.checkpoints import make_checkpoints
     from idp.lifecycle import run_lifecycle
     from idp.oidc.logout import deliver_pending
+    from idp.secevents.delivery import deliver_pending as deliver_security_events
 
     report = run_lifecycle(db.session, _runtime())
     db.session.commit()
     tried = deliver_pending(db.session, _runtime())
     delivered = sum(1 for n in tried if n.delivered_at is not None)
+    pushed = deliver_security_events(db.session, _runtime())
+    pushed_ok = sum(1 for n in pushed if n.delivered_at is not None)
+    # After the commit above, so that signing does not prolong the locks of the run's events.
+    checkpoints = make_checkpoints(db.session, _runtime().clock, _runtime().keystore)
+    db.session.commit()
     click.echo(
         f"Inactivity warnings: {report.inactivity_warnings}; accounts cancelled: "
         f"{report.accounts_cancelled}; proxy reminders: {report.proxy_reminders}; "
         f"proxies expired: {report.proxies_expired}; grants ended: {report.grants_ended}; "
         f"citizen enrolments removed: {report.enrolments_removed}; "
         f"expired codes, tokens and requests removed: {report.expired_removed}; "
-        f"back-channel logouts delivered: {delivered} of {len(tried)}."
+        f"back-channel logouts delivered: {delivered} of {len(tried)}; "
+        f"security events delivered: {pushed_ok} of {len(pushed)}; "
+        f"audit checkpoints made: {len(checkpoints)}."
     )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the lifecycle job and the security events outbox on their intervals until stopped
+    (one per deployment; IDP_SCHEDULER_LIFECYCLE_SECONDS, IDP_SCHEDULER_OUTBOX_SECONDS)."""
+    from idp.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app)
+    click.echo("Scheduler started (Ctrl-C to stop).")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
 
 
 @click.group("keys")
@@ -257,6 +282,7 @@ def clients_secret() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from idp.audit.cli import audit_group
     from idp.demo.cli import demo_group
     from idp.inspect.cli import inspect_command
 
@@ -264,7 +290,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(account_group)
     app.cli.add_command(operator_group)
     app.cli.add_command(lifecycle_group)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(keys_group)
     app.cli.add_command(clients_group)
+    app.cli.add_command(audit_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(inspect_command)

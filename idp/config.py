@@ -142,6 +142,25 @@ class Settings(BaseSettings):
     )
     mfa_resend_cooldown_seconds: int = Field(60, description="Wait between two codes.")
     mfa_max_codes_per_hour: int = Field(5, description="Codes sent to one account per hour.")
+    mfa_step_up_window_seconds: int = Field(
+        600,
+        ge=60,
+        le=3600,
+        description="How long an emailed code entered counts for sensitive actions (step-up).",
+    )
+
+    scheduler_lifecycle_seconds: int = Field(
+        300,
+        ge=30,
+        le=86400,
+        description="How often `idp scheduler` runs the lifecycle job (expiries, reminders).",
+    )
+    scheduler_outbox_seconds: int = Field(
+        5,
+        ge=1,
+        le=300,
+        description="How often `idp scheduler` sends the security events that are due.",
+    )
 
     session_idle_timeout_seconds: int = Field(1800, description="Idle timeout of a session.")
     session_public_idle_timeout_seconds: int = Field(
@@ -271,6 +290,12 @@ class Settings(BaseSettings):
         description="Telephone number of the provider's support centre, shown on the help, "
         "accessibility and privacy pages. The default is a fictional number: set the real one.",
     )
+    geoip_database: Path | None = Field(
+        None,
+        description="A MaxMind-format GeoIP database (`.mmdb`, City or Country: GeoLite2, "
+        "DB-IP lite): « Mes sessions » then shows the approximate place of each session's "
+        "address. Unset: no place is shown. A file that cannot be read stops the start-up.",
+    )
     default_locale: str = Field("fr", description="Language of pages before a person chooses.")
     timezone: str = Field(
         "America/Toronto", description="Time zone in which dates and times are shown (Québec's)."
@@ -289,12 +314,17 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @field_validator(
-        "instance_dir", "keys_dir", "relying_parties_dir", "catalogue_file", "conditions_dir"
+        "instance_dir",
+        "keys_dir",
+        "relying_parties_dir",
+        "catalogue_file",
+        "conditions_dir",
+        "geoip_database",
     )
     @classmethod
-    def _absolute_path(cls, value: Path) -> Path:
+    def _absolute_path(cls, value: Path | None) -> Path | None:
         # Relative paths in a settings file are relative to the directory the command runs in.
-        return value.expanduser().resolve()
+        return value.expanduser().resolve() if value is not None else None
 
     @field_validator("taxpayer_registry", "enterprise_registry")
     @classmethod

@@ -22,11 +22,11 @@ from idp.audit.tags import AuditAction
 from idp.citizens.account import forget_identity, remove_expired_links, warn_inactive_citizen
 from idp.db_types import DbSession
 from idp.errors import DeliveryError
+from idp.events import RightsChanged, publish
 from idp.mail.messages import account_message, send_notice
 from idp.mailbox.models import MailboxMessage
 from idp.mailbox.notices import esms_of, notify_inactivity, notify_proxy_expiring
 from idp.mfa.models import OneTimeCode
-from idp.oidc.logout import on_rights_changed
 from idp.oidc.models import AuthorizationCode, IssuedToken, UsedClientAssertion
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyStatus
 from idp.proxies.validity import add_years
@@ -60,11 +60,13 @@ def run_lifecycle(session: DbSession, runtime: Runtime) -> LifecycleReport:
     report = LifecycleReport()
     _inactive_accounts(session, runtime, today, report)
     _expiring_proxies(session, runtime, today, report)
-    _expired_proxies(session, runtime, today, report)
+    holders = _expired_proxies(session, runtime, today, report)
     report.enrolments_removed = remove_expired_links(session, runtime)
     report.expired_removed = _remove_expired_artefacts(session, runtime)
+    # The holders of the proxies that expired: their sites are told what they now hold.
+    ended = publish(session, runtime, RightsChanged(tuple(sorted(holders)))) if holders else 0
     # Expired proxies and registrations end the grants that stood on them.
-    report.grants_ended = on_rights_changed(session, runtime)
+    report.grants_ended = ended + publish(session, runtime, RightsChanged(None))
     return report
 
 
@@ -162,7 +164,9 @@ def _expiring_proxies(
 
 def _expired_proxies(
     session: DbSession, runtime: Runtime, today: date, report: LifecycleReport
-) -> None:
+) -> set[int]:
+    """Record each proxy that ended before today, once; returns the accounts that held them."""
+    holders: set[int] = set()
     expired = session.scalars(
         select(Proxy).where(
             Proxy.status == ProxyStatus.ACTIVE,
@@ -183,6 +187,12 @@ def _expired_proxies(
             ends_on=proxy.ends_on.isoformat(),
         )
         report.proxies_expired += 1
+        holders.update(
+            session.scalars(
+                select(ProxyAssignment.account_id).where(ProxyAssignment.proxy_id == proxy.id)
+            )
+        )
+    return holders
 
 
 def _email_copy(runtime: Runtime, account: Account, message: MailboxMessage) -> None:

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
-from idp.accounts.models import Account, EmailChange, PasswordReset, UserSession
+from idp.accounts.models import Account, EmailChange, KnownBrowser, PasswordReset, UserSession
 from idp.audit.models import AuditEvent
 from idp.citizens.models import CitizenEnrolment, CitizenProfile, SecurityAnswer
 from idp.claims.models import MinistryIdentity
@@ -18,8 +18,10 @@ from idp.oidc.models import (
     LogoutNotification,
     UsedClientAssertion,
 )
+from idp.passkeys.models import Passkey, PasskeyChallenge
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyMinistry, ProxyRight
 from idp.saml.models import SamlLogout, SamlParticipant, SamlRequest
+from idp.secevents.models import SecurityEventDelivery
 
 __all__ = [
     "Account",
@@ -36,11 +38,14 @@ __all__ = [
     "EnterpriseChoice",
     "Grant",
     "IssuedToken",
+    "KnownBrowser",
     "LogoutNotification",
     "MailboxMessage",
     "MinistryIdentity",
     "MinistryRegistration",
     "OneTimeCode",
+    "Passkey",
+    "PasskeyChallenge",
     "PasswordReset",
     "Proxy",
     "ProxyAssignment",
@@ -49,6 +54,7 @@ __all__ = [
     "SamlLogout",
     "SamlParticipant",
     "SamlRequest",
+    "SecurityEventDelivery",
     "UsedClientAssertion",
     "UserSession",
 ]

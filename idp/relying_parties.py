@@ -68,6 +68,9 @@ class OidcClient(SentenceNamed):
     redirect_uris: tuple[RedirectUri, ...] = ()
     post_logout_redirect_uris: tuple[RedirectUri, ...] = ()
     backchannel_logout_uri: str | None = None
+    # Where security events about the people this site knows are pushed (RFC 8935; the
+    # events are RFC 8417 SETs, docs/security-events.md).
+    security_events_endpoint: str | None = None
     token_endpoint_auth_method: Literal[
         "client_secret_basic", "client_secret_post", "private_key_jwt", "none"
     ]
@@ -84,8 +87,9 @@ class OidcClient(SentenceNamed):
     )
     scopes: tuple[str, ...] = ("openid",)
     required_rights: tuple[str, ...] = ()
-    # A citizen service that needs the emailed code (not a security question) says so here.
-    minimum_acr: Literal["urn:clicsequr:acr:mfa"] | None = None
+    # A citizen service that needs the emailed code (not a security question), or any service
+    # that needs a passkey (phishing-resistant), says so here.
+    minimum_acr: Literal["urn:clicsequr:acr:mfa", "urn:clicsequr:acr:phr"] | None = None
     # PKCE (S256) in every authorization request (RFC 9700 2.1.1). `false` only for a legacy
     # confidential site that cannot send it: its codes are then open to injection by anyone
     # who can put a stolen code in the site's callback (docs/relying-parties.md). A TOML
@@ -97,7 +101,7 @@ class OidcClient(SentenceNamed):
     def _safe_uris(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(_check_redirect_uri(uri) for uri in uris)
 
-    @field_validator("backchannel_logout_uri", "jwks_uri")
+    @field_validator("backchannel_logout_uri", "security_events_endpoint", "jwks_uri")
     @classmethod
     def _safe_uri(cls, uri: str | None) -> str | None:
         return _check_redirect_uri(uri) if uri is not None else None

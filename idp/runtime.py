@@ -8,12 +8,14 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from idp.accounts.passwords import PasswordHashing
+from idp.accounts.places import PlaceDatabase
 from idp.accounts.throttle import SignInThrottle
 from idp.citizens.taxpayers import TaxpayerRegistry
 from idp.clock import Clock
 from idp.conditions.documents import PublishedConditions
 from idp.config import Settings
 from idp.enterprises.registry import EnterpriseRegistry
+from idp.events import Events
 from idp.keystore import KeyStore
 from idp.mail.senders import MailSender
 from idp.ministries.catalogue import Catalogue
@@ -40,6 +42,10 @@ class Runtime:
     conditions: PublishedConditions
     # Where enterprises registering themselves are checked (idp.enterprises.registry).
     enterprise_registry: EnterpriseRegistry
+    # Who acts on what the domains report (idp.events): the protocols, subscribed in create_app.
+    events: Events
+    # The approximate place of an address (idp.accounts.places), when ``geoip_database`` is set.
+    places: PlaceDatabase | None
 
     def today(self) -> date:
         """The date in Québec (``timezone`` setting): a proxy valid « jusqu'au 30 juin » ends

@@ -430,7 +430,9 @@ class Auth:
         return self.form_post("/connexion", {"user_code": user_code, "password": password, **extra})
 
     def code_step(self, code: str):
-        return self.form_post("/connexion/code", {"code": code})
+        response = self.form_post("/connexion/code", {"code": code})
+        response.close()  # as a server does: the notices deferred to then are sent
+        return response
 
     def resend(self):
         return self.form_post("/connexion/nouveau-code", {}, page="/connexion/code")

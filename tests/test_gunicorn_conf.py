@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,13 @@ def read_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("IDP_LOG_FORMAT", "text")
 
     def read(**env: str) -> dict:
-        for name in ("IDP_CONTROL_SOCKET", "IDP_WORKERS", "IDP_BIND", "IDP_REDIS_URL"):
+        for name in (
+            "IDP_CONTROL_SOCKET",
+            "IDP_WORKERS",
+            "IDP_BIND",
+            "IDP_REDIS_URL",
+            "IDP_WORKER_CLASS",
+        ):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -42,6 +51,35 @@ def test_workers_and_address_come_from_the_environment(read_settings):
     assert settings["bind"] == "0.0.0.0:9000"
     assert settings["preload_app"] is True
     assert settings["worker_class"] == "gthread"
+
+
+@pytest.mark.parametrize("worker_class", ["sync", "gthread"])
+def test_the_worker_model_may_be_chosen(read_settings, worker_class):
+    assert read_settings(IDP_WORKER_CLASS=worker_class)["worker_class"] == worker_class
+
+
+def test_gevent_patches_the_standard_library_before_the_app_is_loaded(tmp_path):
+    # In a process of its own: the patch would otherwise reach this test process.
+    script = (
+        "import runpy; from gevent import monkey; "
+        f"settings = runpy.run_path({str(CONF)!r}); "
+        "assert settings['worker_class'] == 'gevent'; "
+        "assert monkey.is_module_patched('subprocess'); "
+        "assert monkey.is_module_patched('threading')"
+    )
+    env = {
+        **os.environ,
+        "IDP_WORKER_CLASS": "gevent",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "IDP_LOG_FORMAT": "text",
+    }
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_unknown_worker_model_stops_the_start(read_settings):
+    with pytest.raises(SystemExit, match="IDP_WORKER_CLASS must be one of"):
+        read_settings(IDP_WORKER_CLASS="eventlet")
 
 
 class _Log:

@@ -171,3 +171,50 @@ def test_account_recovery_adds_reset_links_and_keeps_esm_resets_off(fresh_sqlite
     downgrade(revision="0012_organisation_names")
     assert "password_resets" not in sa.inspect(db.engine).get_table_names()
     assert "esm_password_resets_allowed" not in _enterprise_columns()
+
+
+def test_audit_chain_chains_the_events_already_recorded(fresh_sqlite_app):
+    from idp.audit.verification import verify_chain
+
+    upgrade(revision="0019_security_events")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO enterprises (neq, legal_name, status, created_at) "
+                "VALUES ('1140000001', 'Aciérie', 'active', '2026-01-01')"
+            )
+        )
+        for number, enterprise in enumerate([None, 1, None, 1, None]):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_events (occurred_at, enterprise_id, action, outcome, "
+                    "user_agent, details) VALUES (:at, :enterprise, 'accounts:account:create', "
+                    "'success', 'Navigateur « é »', :details)"
+                ),
+                {
+                    "at": f"2026-11-2{number} 14:00:00.000123",
+                    "enterprise": enterprise,
+                    "details": f'{{"number": {number}, "note": "réglé"}}',
+                },
+            )
+    upgrade(revision="0020_audit_chain")
+    with db.engine.connect() as conn:
+        chained = conn.execute(sa.text("SELECT stream, seq FROM audit_events ORDER BY id")).all()
+        heads = dict(conn.execute(sa.text("SELECT stream, seq FROM audit_stream_heads")).all())
+    assert [tuple(row) for row in chained] == [
+        ("system", 1),
+        ("enterprise:1", 1),
+        ("system", 2),
+        ("enterprise:1", 2),
+        ("system", 3),
+    ]
+    assert heads == {"system": 3, "enterprise:1": 2}
+    # The migration's copy of the encoding agrees with the application's.
+    report = verify_chain(db.session, {})
+    assert report.ok, report.problems
+    assert report.events == 5
+    db.session.remove()
+
+    downgrade(revision="0019_security_events")
+    assert "audit_checkpoints" not in sa.inspect(db.engine).get_table_names()
+    assert _triggers() >= APPEND_ONLY_TRIGGERS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.db_types import UTCDateTime
@@ -127,6 +127,21 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     @property
     def is_authenticated(self) -> bool:
         return self.ended_at is None and self.stage == SessionStage.AUTHENTICATED
+
+
+class KnownBrowser(db.Model):  # type: ignore[name-defined]
+    """A browser that completed a sign-in to the account. A sign-in from any other browser is
+    told to the person by email (idp/accounts/browsers.py). The browser's cookie holds a random
+    identifier; only its hash is stored."""
+
+    __tablename__ = "known_browsers"
+    __table_args__ = (UniqueConstraint("account_id", "browser_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class EmailChange(db.Model):  # type: ignore[name-defined]

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from limits import parse_many
 from sqlalchemy import delete, func, select
 
@@ -33,23 +33,21 @@ from idp.accounts.attempts import Window
 from idp.accounts.models import Account, AccountRole, AccountStatus, PasswordReset, Portal
 from idp.accounts.services import (
     check_new_password,
-    count_failed_guess,
     find_by_user_code,
-    reserve_guess,
     unlock_account,
 )
 from idp.accounts.sessions import EndReason, end_account_sessions
 from idp.accounts.user_codes import normalize_user_code
-from idp.audit.services import ClientInfo, record
+from idp.audit.services import ClientInfo, record, record_own
 from idp.audit.tags import AuditAction, Outcome
-from idp.citizens.catalogue import QUESTIONS_PER_ACCOUNT, normalize_answer
+from idp.citizens.answers import check_answer
+from idp.citizens.catalogue import QUESTIONS_PER_ACCOUNT
 from idp.citizens.models import SecurityAnswer
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
 from idp.errors import CodeError, ForbiddenError, NotFoundError, ThrottledError
+from idp.events import CredentialsChanged, CredentialsReset, publish
 from idp.mail.messages import account_message, user_codes_message
-from idp.oidc.issuance import RevokeReason
-from idp.oidc.logout import end_account_grants
 from idp.runtime import Runtime
 
 #: Where each portal's reset links lead (the token follows).
@@ -242,59 +240,21 @@ def check_reset_answer(
         runtime.settings.citizen_security_question_attempts,
         runtime.settings.password_reset_link_seconds,
     )
-    try:
-        reservation = reserve_guess(
-            session, runtime, account.user_code, client, account, extra=[this_link]
-        )
-    except ThrottledError:
-        if _answers_left(runtime, this_link) > 0:
-            raise
-        _void(session, runtime, reset)
-    if runtime.hashing.verify(asked.answer_hash, normalize_answer(answer)):
-        runtime.throttle.give_back(reservation)
-        record(
-            session,
-            runtime.clock,
-            AuditAction.CITIZEN_SECURITY_QUESTION,
-            client=client,
-            actor_id=account.id,
-            subject_id=account.id,
-            question=asked.question_key,
-            purpose="password_reset",
-        )
-        return
-    remaining = _answers_left(runtime, this_link)
-    record(
+    check_answer(
         session,
-        runtime.clock,
-        AuditAction.CITIZEN_SECURITY_QUESTION,
-        Outcome.FAILURE,
+        runtime,
+        account,
+        asked,
+        answer,
+        window=this_link,
         client=client,
-        subject_id=account.id,
-        reason="wrong_answer",
-        remaining=remaining,
+        give_up=lambda: _void(session, runtime, reset),
+        error_details={"field": "answer"},
         purpose="password_reset",
     )
-    count_failed_guess(session, runtime, reservation, account, client)
-    if remaining <= 0:
-        _void(session, runtime, reset)
-    raise CodeError(
-        lazy_ngettext(
-            "The answer is not right. %(num)d attempt left.",
-            "The answer is not right. %(num)d attempts left.",
-            remaining,
-        ),
-        reason="mismatch",
-        field="answer",
-    )
 
 
-def _answers_left(runtime: Runtime, window: Window) -> int:
-    (used,) = runtime.throttle.ledger.counts([window], attempts.now())
-    return max(window.limit - used, 0)
-
-
-def _void(session: DbSession, runtime: Runtime, reset: PasswordReset) -> None:
+def _void(session: DbSession, runtime: Runtime, reset: PasswordReset) -> NoReturn:
     reset.used_at = runtime.clock()
     raise CodeError(
         _l("Too many wrong answers: this link can no longer be used. Ask for a new link."),
@@ -338,7 +298,8 @@ def complete_password_reset(
     account.password_hash = runtime.hashing.hash(new_password)
     account.must_change_password = False
     ended = end_account_sessions(session, runtime, account.id, EndReason.PASSWORD_RESET)
-    grants = end_account_grants(session, runtime, account.id, RevokeReason.PASSWORD_RESET)
+    grants = publish(session, runtime, CredentialsReset(account.id, cause=EndReason.PASSWORD_RESET))
+    publish(session, runtime, CredentialsChanged(account.id, "password", "update"))
     unlock_account(
         session,
         runtime,
@@ -348,14 +309,12 @@ def complete_password_reset(
         reason="password_reset",
         only_if_locked=True,
     )
-    record(
+    record_own(
         session,
         runtime.clock,
         AuditAction.PASSWORD_RESET_COMPLETE,
+        account,
         client=client,
-        actor_id=account.id,
-        subject_id=account.id,
-        enterprise_id=account.enterprise_id,
         sessions_ended=ended,
         grants_ended=grants,
     )

@@ -17,11 +17,12 @@ from idp.accounts.password_policy import check_password
 from idp.accounts.sessions import EndReason, end_account_sessions, start_pending_session
 from idp.accounts.throttle import FailureOutcome, Reservation
 from idp.accounts.user_codes import generate_user_code, normalize_user_code
-from idp.audit.services import ClientInfo, record
+from idp.audit.services import ClientInfo, record, record_own
 from idp.audit.tags import AuditAction, Outcome
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
 from idp.errors import AuthenticationFailedError, ThrottledError, ValidationError
+from idp.events import CredentialsChanged, publish
 from idp.runtime import Runtime
 
 # Temporary passwords are read from a printed acknowledgement and typed once: 4 groups of
@@ -178,15 +179,7 @@ def sign_in_with_password(
     if runtime.hashing.needs_rehash(account.password_hash):
         account.password_hash = runtime.hashing.hash(password)
         record(session, runtime.clock, AuditAction.ACCOUNT_PASSWORD_REHASH, subject_id=account.id)
-    record(
-        session,
-        runtime.clock,
-        AuditAction.SIGNIN_PASSWORD,
-        client=client,
-        actor_id=account.id,
-        subject_id=account.id,
-        enterprise_id=account.enterprise_id,
-    )
+    record_own(session, runtime.clock, AuditAction.SIGNIN_PASSWORD, account, client=client)
     return start_pending_session(
         session, runtime, account, public_computer=public_computer, client=client
     )
@@ -382,14 +375,13 @@ def change_password(
     ended = end_account_sessions(
         session, runtime, account.id, EndReason.PASSWORD_CHANGED, keep_session_id=keep_session_id
     )
-    record(
+    publish(session, runtime, CredentialsChanged(account.id, "password", "update"))
+    record_own(
         session,
         runtime.clock,
         AuditAction.PASSWORD_CHANGE,
+        account,
         client=client,
-        actor_id=account.id,
-        subject_id=account.id,
-        enterprise_id=account.enterprise_id,
         sessions_ended=ended,
     )
     return ended

@@ -17,7 +17,7 @@ from idp.accounts.models import Account, SessionStage, UserSession
 from idp.audit.services import ClientInfo, record
 from idp.audit.tags import AuditAction
 from idp.db_types import DbSession
-from idp.oidc.logout import on_sessions_ended
+from idp.events import SessionsEnded, publish
 from idp.runtime import Runtime
 
 # Writing last_seen_at on every request would make every page a database write; a minute of
@@ -37,6 +37,12 @@ class EndReason:
     ACCOUNT_CLOSED = "account_closed"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a forgotten password was reset by link)
+    # The person ended it from another of their sessions (« Mes sessions »).
+    SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"
+
+
+# Ends the person asked for themselves: they are the actor of the audit event.
+_BY_THE_PERSON = frozenset({EndReason.SIGN_OUT, EndReason.SIGNED_OUT_ELSEWHERE})
 
 
 def hash_token(token: str) -> str:
@@ -76,6 +82,10 @@ def start_pending_session(
 AMR_PASSWORD_AND_CODE = "pwd otp mfa"  # noqa: S105 (method names)
 # Password and a security question: two things known, not two factors (no "mfa").
 AMR_PASSWORD_AND_QUESTION = "pwd kba"  # noqa: S105
+# A passkey: proof of possession of a hardware- or platform-held key ("hwk"), unlocked by the
+# person ("user": user verification is required), after the password or alone.
+AMR_PASSWORD_AND_PASSKEY = "pwd hwk user mfa"  # noqa: S105
+AMR_PASSKEY = "hwk user mfa"
 
 
 def authenticate_session(
@@ -161,14 +171,14 @@ def end_session(
         runtime.clock,
         AuditAction.SESSION_END,
         client=client,
-        actor_id=user_session.account_id if reason == EndReason.SIGN_OUT else None,
+        actor_id=user_session.account_id if reason in _BY_THE_PERSON else None,
         subject_id=user_session.account_id,
         enterprise_id=user_session.account.enterprise_id,
         reason=reason,
         sid=user_session.sid,
     )
     # Every relying party that took part in the session hears of its end.
-    on_sessions_ended(session, runtime, [user_session.id])
+    publish(session, runtime, SessionsEnded((user_session.id,)))
 
 
 def end_account_sessions(
@@ -194,7 +204,7 @@ def end_account_sessions(
         .where(UserSession.id.in_(ids), UserSession.ended_at.is_(None))
         .values(ended_at=runtime.clock(), end_reason=reason)
     )
-    on_sessions_ended(session, runtime, ids)
+    publish(session, runtime, SessionsEnded(tuple(ids)))
     return len(ids)
 
 

@@ -12,7 +12,7 @@ from idp.accounts.forms import ChangePasswordForm, SignInForm, SignOutForm
 from idp.accounts.models import UserSession
 from idp.accounts.services import change_password, sign_in_with_password
 from idp.accounts.sessions import EndReason, end_session
-from idp.audit.services import record
+from idp.audit.services import record_own
 from idp.audit.tags import AuditAction, Outcome
 from idp.errors import AuthenticationFailedError, ThrottledError, ValidationError
 from idp.extensions import db, limiter
@@ -135,15 +135,13 @@ def submit_password_change(
         return PasswordChangeOutcome(waiting=True)
     except ValidationError as exc:
         # Nothing was changed; what the check counted (a failure, a lock) is kept.
-        record(
+        record_own(
             db.session,
             runtime().clock,
             AuditAction.PASSWORD_CHANGE,
+            account,
             Outcome.FAILURE,
             client=client_info(),
-            actor_id=account.id,
-            subject_id=account.id,
-            enterprise_id=account.enterprise_id,
             reason=exc.code,
             field=exc.details.get("field"),
         )

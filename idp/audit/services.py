@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from idp.audit.chain import stream_for
 from idp.audit.models import AuditEvent
 from idp.audit.tags import AuditAction, Outcome
 from idp.clock import Clock
 from idp.db_types import DbSession
+
+if TYPE_CHECKING:
+    from idp.accounts.models import Account
 
 # Details whose values are secrets: never written to the audit trail, whatever a caller
 # passes. Any key naming a password, secret or token, and the bare one-time values.
@@ -46,9 +50,11 @@ def record(
     enterprise_id: int | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event to the session (the caller's transaction commits it)."""
+    """Add an audit event to the session (the caller's transaction commits it); it takes its
+    place in its stream's hash chain when the session flushes (idp/audit/chain.py)."""
     client = client or ClientInfo()
     event = AuditEvent(
+        stream=stream_for(enterprise_id, subject_id, actor_id),
         occurred_at=clock(),
         actor_account_id=actor_id,
         subject_account_id=subject_id,
@@ -78,3 +84,28 @@ def record(
         },
     )
     return event
+
+
+def record_own(
+    session: DbSession,
+    clock: Clock,
+    action: AuditAction,
+    account: Account,
+    outcome: Outcome = Outcome.SUCCESS,
+    *,
+    client: ClientInfo | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """:func:`record` of what a person did to their own account: actor and subject are the
+    account, the enterprise is its own."""
+    return record(
+        session,
+        clock,
+        action,
+        outcome,
+        client=client,
+        actor_id=account.id,
+        subject_id=account.id,
+        enterprise_id=account.enterprise_id,
+        **details,
+    )

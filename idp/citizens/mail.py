@@ -55,6 +55,12 @@ _SUBJECTS = {
         "Mot de passe de votre compte clicSÉQUR – Citoyens changé",
         "Password of your clicSÉQUR – Citizens account changed",
     ),
+    "new_browser": ("Nouvelle connexion à votre compte", "New sign-in to your account"),
+    "passkey_added": ("Clé d'accès ajoutée à votre compte", "Passkey added to your account"),
+    "passkey_removed": (
+        "Dernière clé d'accès retirée de votre compte",
+        "Last passkey removed from your account",
+    ),
 }
 
 

@@ -14,25 +14,22 @@ import hmac
 from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
-from idp.accounts import attempts
 from idp.accounts.attempts import Window
 from idp.accounts.models import UserSession
-from idp.accounts.services import count_failed_guess, reserve_guess
 from idp.accounts.sessions import (
     AMR_PASSWORD_AND_QUESTION,
     EndReason,
     authenticate_session,
     end_session,
 )
-from idp.audit.services import ClientInfo, record
-from idp.audit.tags import AuditAction, Outcome
-from idp.citizens.catalogue import QUESTIONS_PER_ACCOUNT, normalize_answer
+from idp.audit.services import ClientInfo
+from idp.citizens.answers import check_answer
+from idp.citizens.catalogue import QUESTIONS_PER_ACCOUNT
 from idp.citizens.models import SecurityAnswer
 from idp.db_types import DbSession
-from idp.errors import CodeError, ThrottledError
+from idp.errors import CodeError
 from idp.runtime import Runtime
 
 _ATTEMPTS_NAMESPACE = "idp-security-question"
@@ -69,8 +66,8 @@ def answer_question(
     """Complete the sign-in if the answer is right (returns the new cookie token).
 
     Each answer first reserves its place in the windows of the pending sign-in and of the user
-    code (:func:`reserve_guess`), so no more answers are checked than both allow, however many
-    arrive at once; a right answer gives its place back.
+    code (:func:`idp.citizens.answers.check_answer`), so no more answers are checked than both
+    allow, however many arrive at once; a right answer gives its place back.
     """
     asked = asked_question(session, runtime, user_session)
     account = user_session.account
@@ -79,54 +76,18 @@ def answer_question(
         runtime.settings.citizen_security_question_attempts,
         runtime.settings.session_pending_timeout_seconds,
     )
-    try:
-        reservation = reserve_guess(
-            session, runtime, account.user_code, client, account, extra=[this_sign_in]
-        )
-    except ThrottledError:
-        if _answers_left(runtime, this_sign_in) > 0:
-            raise
-        _give_up(session, runtime, user_session, client)
-    if runtime.hashing.verify(asked.answer_hash, normalize_answer(answer)):
-        runtime.throttle.give_back(reservation)
-        record(
-            session,
-            runtime.clock,
-            AuditAction.CITIZEN_SECURITY_QUESTION,
-            client=client,
-            actor_id=account.id,
-            subject_id=account.id,
-            question=asked.question_key,
-        )
-        runtime.throttle.record_success(account.user_code)
-        return authenticate_session(session, runtime, user_session, amr=AMR_PASSWORD_AND_QUESTION)
-    remaining = _answers_left(runtime, this_sign_in)
-    record(
+    check_answer(
         session,
-        runtime.clock,
-        AuditAction.CITIZEN_SECURITY_QUESTION,
-        Outcome.FAILURE,
+        runtime,
+        account,
+        asked,
+        answer,
+        window=this_sign_in,
         client=client,
-        subject_id=account.id,
-        reason="wrong_answer",
-        remaining=remaining,
+        give_up=lambda: _give_up(session, runtime, user_session, client),
     )
-    count_failed_guess(session, runtime, reservation, account, client)
-    if remaining <= 0:
-        _give_up(session, runtime, user_session, client)
-    raise CodeError(
-        lazy_ngettext(
-            "The answer is not right. %(num)d attempt left.",
-            "The answer is not right. %(num)d attempts left.",
-            remaining,
-        ),
-        reason="mismatch",
-    )
-
-
-def _answers_left(runtime: Runtime, this_sign_in: Window) -> int:
-    (used,) = runtime.throttle.ledger.counts([this_sign_in], attempts.now())
-    return max(this_sign_in.limit - used, 0)
+    runtime.throttle.record_success(account.user_code)
+    return authenticate_session(session, runtime, user_session, amr=AMR_PASSWORD_AND_QUESTION)
 
 
 def _give_up(

@@ -1,9 +1,10 @@
 """One internal identity per (person, enterprise acted for, ministry), mapped once to claims.
 
-The OpenID Connect claims and, later, the SAML attributes are both computed from
-:class:`Identity`, so the two protocols can never disagree about who the person is, which
-enterprise they act for and which rights they hold. The rights come from
-:func:`idp.proxies.rights.rights_at`, evaluated at the moment the identity is built.
+The OpenID Connect claims and the SAML attributes are both computed from :class:`Identity`,
+so the two protocols can never disagree about who the person is, which enterprise they act for
+and which rights they hold. Which fact goes where (scope, claim, SAML attribute) is the table
+of :mod:`idp.claims.table`; this module computes the values, by the table's keys. The rights
+come from :func:`idp.proxies.rights.rights_at`, evaluated at the moment the identity is built.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from idp.accounts.models import Account
 from idp.claims.subjects import pairwise_subject
+from idp.claims.table import FACTS, Fact
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
 from idp.proxies.rights import EffectiveRights, RightsSource, rights_at
@@ -135,24 +137,19 @@ def _names(account: Account) -> tuple[str, str]:
 
 def oidc_claims(identity: Identity, scopes: frozenset[str]) -> dict[str, Any]:
     """The claims released for ``scopes`` (OIDC Core 5.4, plus this provider's own)."""
-    claims: dict[str, Any] = {"sub": identity.subject}
-    if "profile" in scopes:
-        claims.update(
-            name=identity.name,
-            given_name=identity.given_name,
-            family_name=identity.family_name,
-        )
-    if "email" in scopes:
-        # Every sign-in proves control of the address: the code is sent there.
-        claims.update(email=identity.email, email_verified=True)
-    if "enterprise" in scopes and identity.enterprise is not None:
-        claims["enterprise"] = identity.enterprise.as_claim()
-        claims["role"] = identity.role
-        if identity.agent is not None:
-            claims["agent"] = identity.agent.as_claim()
     granted = granted_rights(identity, scopes)
-    if granted:
-        claims["rights"] = sorted(granted)
+    values = _fact_values(identity, granted)
+    claims: dict[str, Any] = {}
+    for fact in _facts_of(identity):
+        if fact.claim is None or fact.key not in values:
+            continue
+        if not fact.released_by(scopes, rights_granted=bool(granted)):
+            continue
+        claim, _dot, field = fact.claim.partition(".")
+        if field:
+            claims.setdefault(claim, {})[field] = values[fact.key]
+        else:
+            claims[claim] = values[fact.key]
     return claims
 
 
@@ -166,57 +163,58 @@ def authorization_details(identity: Identity, scopes: frozenset[str]) -> list[di
     granted = granted_rights(identity, scopes)
     if not granted or identity.enterprise is None:
         return []
-    detail: dict[str, Any] = {
-        "type": RIGHTS_DETAILS_TYPE,
-        "ministry": identity.ministry_key,
-        "enterprise": identity.enterprise.neq,
-        "rights": sorted(granted),
-        "source": str(identity.source),
-    }
-    if identity.proxy_id is not None:
-        detail["proxy_id"] = str(identity.proxy_id)
-    if identity.proxy_valid_until is not None:
-        detail["proxy_valid_until"] = identity.proxy_valid_until.isoformat()
-    if identity.agent is not None:
-        detail["agent"] = identity.agent.neq
+    values = _fact_values(identity, granted)
+    detail: dict[str, Any] = {"type": RIGHTS_DETAILS_TYPE}
+    for fact in FACTS:
+        if fact.detail is not None and fact.key in values:
+            detail[fact.detail] = values[fact.key]
     return [detail]
-
-
-# SAML attribute names (NameFormat uri): directory OIDs for the person, this provider's URNs
-# for the enterprise and the rights (docs/saml.md).
-SAML_GIVEN_NAME = "urn:oid:2.5.4.42"
-SAML_FAMILY_NAME = "urn:oid:2.5.4.4"
-SAML_DISPLAY_NAME = "urn:oid:2.16.840.1.113730.3.1.241"
-SAML_EMAIL = "urn:oid:0.9.2342.19200300.100.1.3"
-SAML_ATTRIBUTE_PREFIX = "urn:clicsequr:attribute:"
 
 
 def saml_attributes(identity: Identity) -> dict[str, list[str]]:
     """The attributes of an assertion: the same facts as the OIDC claims of every scope."""
-    prefix = SAML_ATTRIBUTE_PREFIX
-    person: dict[str, list[str]] = {
-        SAML_GIVEN_NAME: [identity.given_name],
-        SAML_FAMILY_NAME: [identity.family_name],
-        SAML_DISPLAY_NAME: [identity.name],
-        SAML_EMAIL: [identity.email],
-        f"{prefix}ministry": [identity.ministry_key],
+    values = _fact_values(identity, identity.rights)
+    attributes: dict[str, list[str]] = {}
+    for fact in _facts_of(identity):
+        if fact.saml is None or fact.key not in values:
+            continue
+        value = values[fact.key]
+        attributes[fact.saml.name] = value if isinstance(value, list) else [str(value)]
+    # An empty value (a name of one word has no first name) is no attribute at all.
+    return {name: values for name, values in attributes.items() if all(values)}
+
+
+def _facts_of(identity: Identity) -> list[Fact]:
+    """The rows of the table for this kind of account (a citizen acts for no enterprise)."""
+    citizen = identity.enterprise is None
+    return [fact for fact in FACTS if fact.holders.include(citizen=citizen)]
+
+
+def _fact_values(identity: Identity, rights: frozenset[str]) -> dict[str, Any]:
+    """The value of each fact of the table the person has, by key; ``rights``: those to tell."""
+    values: dict[str, Any] = {
+        "subject": identity.subject,
+        "name": identity.name,
+        "given_name": identity.given_name,
+        "family_name": identity.family_name,
+        "email": identity.email,
+        # Every sign-in proves control of the address: the code is sent there.
+        "email_verified": True,
+        "ministry": identity.ministry_key,
     }
     if identity.enterprise is None:
-        # A citizen: the person, and nothing about enterprises or rights.
-        return {name: values for name, values in person.items() if all(values)}
-    attributes: dict[str, list[str]] = {
-        **person,
-        f"{prefix}enterprise-neq": [identity.enterprise.neq],
-        f"{prefix}enterprise-name": [identity.enterprise.name],
-        f"{prefix}role": [identity.role],
-        f"{prefix}rights": sorted(identity.rights),
-        f"{prefix}rights-source": [str(identity.source)],
-    }
+        return values
+    values.update(
+        enterprise_neq=identity.enterprise.neq,
+        enterprise_name=identity.enterprise.name,
+        role=identity.role,
+        rights=sorted(rights),
+        rights_source=str(identity.source),
+    )
     if identity.agent is not None:
-        attributes[f"{prefix}agent-neq"] = [identity.agent.neq]
-        attributes[f"{prefix}agent-name"] = [identity.agent.name]
+        values.update(agent_neq=identity.agent.neq, agent_name=identity.agent.name)
     if identity.proxy_id is not None:
-        attributes[f"{prefix}proxy-id"] = [str(identity.proxy_id)]
+        values["proxy_id"] = str(identity.proxy_id)
     if identity.proxy_valid_until is not None:
-        attributes[f"{prefix}proxy-valid-until"] = [identity.proxy_valid_until.isoformat()]
-    return {name: values for name, values in attributes.items() if all(values)}
+        values["proxy_valid_until"] = identity.proxy_valid_until.isoformat()
+    return values

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.models import Account
-from idp.audit.services import ClientInfo, record
+from idp.audit.services import ClientInfo, record_own
 from idp.audit.tags import AuditAction
 from idp.conditions.documents import ConditionsVersion
 from idp.conditions.models import ConditionsAcceptance
@@ -110,13 +110,4 @@ def _record(
     details: dict[str, Any] = {"portal": str(version.portal), "version": version.label}
     if source:
         details["source"] = source
-    record(
-        session,
-        runtime.clock,
-        action,
-        client=client,
-        actor_id=account.id,
-        subject_id=account.id,
-        enterprise_id=account.enterprise_id,
-        **details,
-    )
+    record_own(session, runtime.clock, action, account, client=client, **details)

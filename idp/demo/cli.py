@@ -45,6 +45,7 @@ def demo_start(host: str, port: int) -> None:
     """Migrate, seed, start the mail capture and serve the provider until Ctrl-C."""
     from werkzeug.serving import run_simple
 
+    from idp.demo.closing import closing_every_response
     from idp.demo.mailbox import start_capture
 
     settings: Settings = current_app.config["IDP_SETTINGS"]
@@ -60,7 +61,7 @@ def demo_start(host: str, port: int) -> None:
     _print_welcome(settings)
     try:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        run_simple(host, port, app, use_reloader=False, threaded=True)
+        run_simple(host, port, closing_every_response(app), use_reloader=False, threaded=True)
     finally:
         capture.stop()
         time.sleep(0.1)

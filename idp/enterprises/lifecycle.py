@@ -33,9 +33,9 @@ from idp.enterprises.models import (
 )
 from idp.enterprises.onboarding import latest_application
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.events import EnterpriseChanged, publish
 from idp.mailbox.notices import notify_enterprise_status
 from idp.mfa.step_up import require_recent_code
-from idp.oidc.logout import on_enterprise_changed
 from idp.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def decide(
             _l("The reason has at most %(count)s characters.", count=REASON_MAX), field="reason"
         )
     if rule.needs_step_up:
-        require_recent_code(verified_at, runtime.clock())
+        require_recent_code(runtime, verified_at)
     enterprise = _locked(session, enterprise_id)
     if not is_allowed(transition, enterprise.status):
         raise ConflictError(
@@ -123,7 +123,7 @@ def _after_status_change(session: DbSession, runtime: Runtime, enterprise: Enter
     grants of its staff and of everyone acting for it are re-checked, those it no longer
     supports end, and the sites get back-channel logout tokens."""
     session.flush()
-    ended = on_enterprise_changed(session, runtime, enterprise.id)
+    ended = publish(session, runtime, EnterpriseChanged(enterprise.id))
     logger.info(
         "enterprise status changed",
         extra={"enterprise_id": enterprise.id, "status": enterprise.status, "grants_ended": ended},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idp.accounts.models import Account, AccountRole
+from idp.accounts.models import Account, AccountRole, AccountStatus
 
 
 def is_esm_of(account: Account, enterprise_id: int | None) -> bool:
@@ -35,6 +35,19 @@ def can_edit_user_file(actor: Account, target: Account) -> bool:
     if not is_esm_of(actor, target.enterprise_id):
         return False
     return target.role == AccountRole.USER or target.id == actor.id
+
+
+def can_cancel_user_file(actor: Account, target: Account) -> bool:
+    """Cancel for good: a user of the ESM's own enterprise, never oneself (an ESM is cancelled
+    by another ESM once the designation is withdrawn, or by the enterprise's cancellation)."""
+    return can_edit_user_file(actor, target) and target.id != actor.id
+
+
+def can_set_status(actor: Account, target: Account, status: AccountStatus) -> bool:
+    """Suspend or reactivate (:func:`can_suspend`), or cancel (:func:`can_cancel_user_file`)."""
+    if status == AccountStatus.CANCELLED:
+        return can_cancel_user_file(actor, target)
+    return can_suspend(actor, target)
 
 
 def can_reset_password_of(actor: Account, target: Account) -> bool:

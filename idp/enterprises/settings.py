@@ -38,7 +38,7 @@ def set_esm_password_resets(
         raise ForbiddenError()
     if enterprise.esm_password_resets_allowed == allowed:
         raise ConflictError(_l("This is already the rule of the enterprise."))
-    require_recent_code(verified_at, runtime.clock())
+    require_recent_code(runtime, verified_at)
     enterprise.esm_password_resets_allowed = allowed
     record(
         session,

@@ -32,13 +32,13 @@ from idp.enterprises.policies import (
     can_edit_user_file,
     can_manage,
     can_reset_password_of,
-    can_suspend,
+    can_set_status,
     is_representative_of,
 )
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.events import CredentialsChanged, RightsChanged, publish
 from idp.mail.messages import account_message, send_notice
 from idp.mfa.step_up import require_recent_code
-from idp.oidc.logout import on_rights_changed
 from idp.runtime import Runtime
 
 # North American numbers as people write them: digits, spaces, dashes, dots, parentheses, +.
@@ -119,7 +119,7 @@ def create_user_file(
         raise ForbiddenError()
     clean = clean_user_file(data)
     if role == AccountRole.ESM:
-        require_recent_code(verified_at, runtime.clock())
+        require_recent_code(runtime, verified_at)
     new = create_account(
         session,
         runtime,
@@ -185,7 +185,7 @@ def update_user_file(
     clean = clean_user_file(data)
     new_email = clean.email if clean.email.lower() != target.email.lower() else None
     if new_email is not None:
-        require_recent_code(verified_at, runtime.clock())
+        require_recent_code(runtime, verified_at)
     changed = sorted(
         name
         for name, old, new in (
@@ -224,10 +224,7 @@ def set_status(
     client: ClientInfo | None = None,
 ) -> None:
     """Suspend, reactivate or cancel a user file. A cancelled file is never reactivated."""
-    if status == AccountStatus.CANCELLED:
-        if not can_edit_user_file(actor, target) or target.id == actor.id:
-            raise ForbiddenError()
-    elif not can_suspend(actor, target):
+    if not can_set_status(actor, target, status):
         raise ForbiddenError()
     if target.status == AccountStatus.CANCELLED:
         raise ConflictError(_l("A cancelled user file cannot be changed."))
@@ -278,6 +275,7 @@ def reset_password(
     target.password_hash = runtime.hashing.hash(temporary)
     target.must_change_password = True
     end_account_sessions(session, runtime, target.id, EndReason.ACCOUNT_INACTIVE)
+    publish(session, runtime, CredentialsChanged(target.id, "password", "update"))
     # The person who forgot their password is often the one the throttle made wait: the new
     # temporary password is the way back in, at once.
     unlock_account(
@@ -319,12 +317,12 @@ def designate_esm(
     if (target.role == AccountRole.ESM) == make_esm:
         raise ConflictError(_l("The user file already has this role."))
     if make_esm:
-        require_recent_code(verified_at, runtime.clock())
+        require_recent_code(runtime, verified_at)
     target.role = AccountRole.ESM if make_esm else AccountRole.USER
     if not make_esm:
         # A former ESM keeps only what proxies give them: sites lose what went beyond.
         session.flush()
-        on_rights_changed(session, runtime, [target.id])
+        publish(session, runtime, RightsChanged((target.id,)))
     record(
         session,
         runtime.clock,

@@ -28,10 +28,12 @@ from idp.enterprises.forms import (
 )
 from idp.enterprises.models import Enterprise
 from idp.enterprises.policies import (
+    can_cancel_user_file,
     can_designate_esm,
     can_edit_user_file,
     can_manage,
     can_reset_password_of,
+    can_set_status,
     can_suspend,
     is_representative_of,
 )
@@ -298,7 +300,7 @@ def change_status(account_id: int, action: str) -> Response | str:
         _not_found()
     actor = current_account()
     target = _target(account_id)
-    if not _may_set_status(actor, target, status):
+    if not can_set_status(actor, target, status):
         _not_found()
     form = ConfirmForm()
     error = _status_conflict(target, status) if request.method == "GET" else None
@@ -415,17 +417,11 @@ def file_actions(actor: Account, target: Account) -> FileActions:
         edit=editable,
         suspend=suspendable and target.status == AccountStatus.ACTIVE,
         reactivate=suspendable and target.status == AccountStatus.SUSPENDED,
-        cancel=editable and target.id != actor.id,
+        cancel=can_cancel_user_file(actor, target),
         reset_password=can_reset_password_of(actor, target),
         designate=designates and target.role == AccountRole.USER,
         withdraw=designates and target.role == AccountRole.ESM,
     )
-
-
-def _may_set_status(actor: Account, target: Account, status: AccountStatus) -> bool:
-    if status == AccountStatus.CANCELLED:
-        return can_edit_user_file(actor, target) and target.id != actor.id
-    return can_suspend(actor, target)
 
 
 def _status_conflict(target: Account, status: AccountStatus | None) -> str | None:

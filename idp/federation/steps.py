@@ -4,8 +4,8 @@ Whatever the protocol, a person signing in to a ministry's service goes through 
 decisions: which enterprise they act for at that ministry (asked only when there is a choice,
 then remembered for the session), whether they hold a right the service needs (if not, a page
 tells them to ask their ESM for a proxy), and whether they agreed to what the ministry receives
-(asked on the first visit, or when more is asked). The protocol modules decide what to do with
-the outcome: a code or an assertion, an OAuth error or a SAML status.
+(asked on the first visit, or when more is asked). :mod:`idp.federation.journey` decides which
+comes next; these are the pages, the remembered choice and the activity history it leans on.
 """
 
 from __future__ import annotations
@@ -20,28 +20,23 @@ from sqlalchemy import select
 from idp.accounts.models import UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
-from idp.consents.services import covers, find_consent, grant_consent
 from idp.consents.views import scope_label
 from idp.enterprises.models import Enterprise
 from idp.extensions import db
+from idp.federation.journey import ChooseEnterprise, ConsentNeeded, Demands, NoRights
+from idp.federation.journey import Outcome as JourneyOutcome
 from idp.federation.models import EnterpriseChoice
 from idp.names import OrganisationName
 from idp.proxies.rights import EffectiveRights, enterprises_for
 from idp.web.context import client_info, runtime
 from idp.web.i18n import page_language
 
-DECISION_ALLOW = "allow"
-DECISION_DENY = "deny"
 # The form fields of these pages: a post carrying one of them is a person's decision.
 FORM_FIELDS = ("csrf_token", "decision", "enterprise")
 
 
 class DecisionForm(FlaskForm):
     """Only the CSRF token: the decision is the button pressed."""
-
-
-class ChoiceRefusedError(ValueError):
-    """An enterprise was posted that the person cannot act for at this ministry."""
 
 
 @dataclass(frozen=True)
@@ -58,17 +53,22 @@ class Visit:
     # Where the pages post back (the request in progress).
     action: str
 
-    @property
-    def decision(self) -> str | None:
-        return request.form.get("decision") if request.method == "POST" else None
-
-    @property
-    def is_decision(self) -> bool:
-        return request.method == "POST" and any(f in request.form for f in FORM_FIELDS)
-
 
 def decision_form_valid() -> bool:
     return DecisionForm().validate_on_submit()
+
+
+def demands(audience: str, **asked: Any) -> Demands:
+    """What this request asks of the journey: the relying party's ``asked``, and the person's
+    answer when one of the journey's pages was posted back."""
+    form = request.form if request.method == "POST" else None
+    return Demands(
+        audience=audience,
+        decision=form.get("decision") if form else None,
+        posted_enterprise=form.get("enterprise") if form else None,
+        is_decision=form is not None and any(f in form for f in FORM_FIELDS),
+        **asked,
+    )
 
 
 def enterprise_options(visit: Visit) -> list[EffectiveRights]:
@@ -85,33 +85,7 @@ def enterprise_options(visit: Visit) -> list[EffectiveRights]:
     return [held for held in found if not required or held.rights & required]
 
 
-def chosen_enterprise(
-    visit: Visit, options: list[EffectiveRights], *, ask_again: bool = False
-) -> EffectiveRights | None:
-    """The enterprise posted, remembered or only possible; None when the person must choose.
-
-    ``ask_again`` (OIDC ``prompt=select_account``) shows the choice even if one is remembered.
-    """
-    by_id = {held.enterprise_id: held for held in options}
-    posted = request.form.get("enterprise") if request.method == "POST" else None
-    if posted is not None:
-        held = by_id.get(int(posted)) if posted.isdigit() else None
-        if held is None:
-            raise ChoiceRefusedError(posted)
-        remember_choice(visit, held)
-        return held
-    if ask_again and len(options) > 1 and not visit.is_decision:
-        return None
-    remembered = _remembered(visit)
-    if remembered is not None and remembered.enterprise_id in by_id:
-        return by_id[remembered.enterprise_id]
-    if len(options) == 1:
-        remember_choice(visit, options[0])
-        return options[0]
-    return None
-
-
-def _remembered(visit: Visit) -> EnterpriseChoice | None:
+def remembered(visit: Visit) -> EnterpriseChoice | None:
     return db.session.scalars(
         select(EnterpriseChoice).where(
             EnterpriseChoice.session_id == visit.user_session.id,
@@ -123,7 +97,7 @@ def _remembered(visit: Visit) -> EnterpriseChoice | None:
 def remember_choice(visit: Visit, held: EffectiveRights) -> None:
     """The choice holds for this ministry for the rest of the browser session."""
     rt = runtime()
-    existing = _remembered(visit)
+    existing = remembered(visit)
     if existing is None:
         db.session.add(
             EnterpriseChoice(
@@ -147,21 +121,6 @@ def remember_choice(visit: Visit, held: EffectiveRights) -> None:
         ministry=visit.ministry_key,
     )
     db.session.flush()
-
-
-def consent_needed(visit: Visit, scopes: list[str], *, ask_again: bool = False) -> bool:
-    """Records the agreement when the person just gave it; True while it is still to ask."""
-    rt = runtime()
-    account_id = visit.user_session.account_id
-    if visit.decision == DECISION_ALLOW:
-        grant_consent(db.session, rt, account_id, visit.ministry_key, scopes, client=client_info())
-        return False
-    consent = find_consent(db.session, account_id, visit.ministry_key)
-    if ask_again or not covers(consent, scopes):
-        return True
-    assert consent is not None  # noqa: S101 (covers() is false without one)
-    consent.last_used_at = rt.clock()
-    return False
 
 
 def record_refusal(visit: Visit | None, relying_party: str, reason: str) -> None:
@@ -238,3 +197,16 @@ def consent_page(visit: Visit, enterprise: Enterprise | None, scopes: list[str])
         enterprise=enterprise,
         **_page_context(visit),
     )
+
+
+def journey_page(visit: Visit, outcome: JourneyOutcome) -> str | tuple[str, int] | None:
+    """The page of an outcome the journey answers with a page of its own, else None."""
+    match outcome:
+        case NoRights():
+            return no_rights_page(visit)
+        case ChooseEnterprise(options=options):
+            return choice_page(visit, list(options))
+        case ConsentNeeded(enterprise_id=enterprise_id, shared=shared):
+            enterprise = db.session.get(Enterprise, enterprise_id) if enterprise_id else None
+            return consent_page(visit, enterprise, list(shared))
+    return None

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-from idp.claims.identity import (
-    SAML_ATTRIBUTE_PREFIX,
-    SAML_DISPLAY_NAME,
-    SAML_EMAIL,
-    SAML_FAMILY_NAME,
-    SAML_GIVEN_NAME,
-)
+from idp.claims.table import BY_SAML_NAME, Fact
 from idp.inspect import vocabulary as v
 from idp.inspect.report import Item, Text
 
-_P = SAML_ATTRIBUTE_PREFIX
-
-# Name → (a readable label, the meaning); the label says which OIDC claim carries the same fact.
-ATTRIBUTES: dict[str, tuple[str, Text]] = {
-    SAML_GIVEN_NAME: ("givenName (given_name)", v.GIVEN_NAME),
-    SAML_FAMILY_NAME: ("sn (family_name)", v.FAMILY_NAME),
-    SAML_DISPLAY_NAME: ("displayName (name)", v.FULL_NAME),
-    SAML_EMAIL: ("mail (email)", v.EMAIL),
-    f"{_P}enterprise-neq": ("enterprise.neq", v.ENTERPRISE_NEQ),
-    f"{_P}enterprise-name": ("enterprise.name", v.ENTERPRISE_NAME),
-    f"{_P}agent-neq": ("agent.neq", v.AGENT_NEQ),
-    f"{_P}agent-name": ("agent.name", v.AGENT_NAME),
-    f"{_P}rights": (
-        "rights",
-        Text(
-            f"Un droit par valeur. {v.RIGHTS.fr} Un fournisseur de services SAML reçoit tous ces "
-            "droits.",
-            f"One right per value. {v.RIGHTS.en} A SAML service provider receives all of them.",
-        ),
-    ),
-    f"{_P}proxy-id": ("authorization_details[].proxy_id", v.PROXY_ID),
-    f"{_P}proxy-valid-until": ("authorization_details[].proxy_valid_until", v.PROXY_VALID_UNTIL),
-    f"{_P}ministry": ("authorization_details[].ministry", v.MINISTRY),
-}
+# Attributes whose explanation depends on their value: the value is explained.
+VALUE_TEXTS = {"role": v.role_text, "rights_source": v.source_text}
 
 NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
@@ -72,16 +44,22 @@ STATUSES: dict[str, Text] = {
 
 
 def explain_attribute(name: str, values: list[str]) -> Item:
-    if name == f"{_P}role":
-        text = v.role_text(values[0]) if len(values) == 1 else v.role_text(None)
-        return Item(name, values, text, label="role")
-    if name == f"{_P}rights-source":
-        text = v.source_text(values[0]) if len(values) == 1 else v.source_text(None)
-        return Item(name, values, text, label="authorization_details[].source")
-    if name in ATTRIBUTES:
-        label, text = ATTRIBUTES[name]
-        return Item(name, values, text, label=label)
-    return Item(name, values, v.UNKNOWN_ATTRIBUTE, known=False)
+    fact = BY_SAML_NAME.get(name)
+    if fact is None:
+        return Item(name, values, v.UNKNOWN_ATTRIBUTE, known=False)
+    if fact.key in VALUE_TEXTS:
+        text = VALUE_TEXTS[fact.key](values[0] if len(values) == 1 else None)
+    else:
+        text = v.explained(fact.explanation)
+    return Item(name, values, text, label=attribute_label(fact))
+
+
+def attribute_label(fact: Fact) -> str:
+    """Its friendly name, and where OIDC carries the same fact: ``givenName (given_name)``."""
+    oidc = fact.claim or f"authorization_details[].{fact.detail}"
+    if fact.saml is not None and fact.saml.friendly_name:
+        return f"{fact.saml.friendly_name} ({oidc})"
+    return oidc
 
 
 def name_id_text(format_: str | None) -> Text:

@@ -1,4 +1,8 @@
-"""What each claim of this provider's JWTs means (idp/oidc/issuance.py, docs/claims.md)."""
+"""What each claim of this provider's JWTs means (idp/oidc/issuance.py, docs/claims.md).
+
+Claims about the person and the sign-in are explained by the table of facts
+(:mod:`idp.claims.table`); this module keeps the claims about the token itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from idp.claims.identity import RIGHTS_DETAILS_TYPE
+from idp.claims.table import BY_CLAIM, BY_DETAIL, OBJECT_CLAIMS
 from idp.inspect import vocabulary as v
 from idp.inspect.report import Item, Text
 from idp.inspect.timing import format_moment, from_timestamp
@@ -15,20 +20,13 @@ from idp.oidc.backchannel import BACKCHANNEL_LOGOUT_EVENT
 # Claims whose value is a NumericDate: shown with their date.
 TIMESTAMP_CLAIMS = frozenset({"exp", "iat", "nbf", "auth_time"})
 
-CLAIMS: dict[str, Text] = {
+# The token's own claims; those of the person and the sign-in are in the table of facts.
+TOKEN_CLAIMS: dict[str, Text] = {
     "iss": Text(
         "Émetteur : l'adresse du fournisseur d'identité qui a délivré le jeton; elle doit être "
         "exactement celle de son document de découverte.",
         "Issuer: the address of the identity provider that issued the token; it must be exactly "
         "the one of its discovery document.",
-    ),
-    "sub": Text(
-        "Sujet : identifiant de la personne propre au ministère; les sites d'un même ministère "
-        "voient la même valeur, deux ministères jamais. Pour un client agissant pour lui-même "
-        "(client_credentials), c'est son identifiant client.",
-        "Subject: identifier of the person specific to the ministry; the sites of one ministry "
-        "see the same value, two ministries never do. For a client acting for itself "
-        "(client_credentials), it is its client id.",
     ),
     "aud": Text(
         "Destinataire : l'identifiant client (client_id) du site à qui le jeton est destiné; "
@@ -54,61 +52,17 @@ CLAIMS: dict[str, Text] = {
         "Not before: the token must not be accepted before this moment (this provider never "
         "sets it).",
     ),
-    "auth_time": Text(
-        "Moment de l'authentification : quand la personne a inscrit le code reçu par courriel "
-        "(ou, pour un citoyen, répondu à sa question de sécurité).",
-        "Time of authentication: when the person entered the code received by email (or, for "
-        "a citizen, answered their security question).",
-    ),
     "nonce": Text(
         "Valeur unique envoyée par le site dans sa demande d'autorisation et rendue telle "
         "quelle; le site doit la comparer à la sienne (protection contre le rejeu).",
         "Unique value the site sent in its authorization request, returned unchanged; the site "
         "must compare it with its own (protection against replay).",
     ),
-    "amr": Text(
-        "Méthodes d'authentification : pwd (mot de passe), otp (code à usage unique), mfa "
-        "(plusieurs facteurs), kba (question de sécurité d'un citoyen).",
-        "Authentication methods: pwd (password), otp (one-time code), mfa (several factors), "
-        "kba (a citizen's security question).",
-    ),
-    "sid": Text(
-        "Identifiant de la session auprès du fournisseur; le même figure dans le jeton de "
-        "déconnexion qui fermera cette session.",
-        "Identifier of the session at the provider; the same appears in the logout token that "
-        "will end this session.",
-    ),
     "at_hash": Text(
         "Empreinte du jeton d'accès remis avec ce jeton d'identité (moitié gauche de son "
         "SHA-256, en base64url); elle lie les deux jetons.",
         "Hash of the access token issued with this ID token (left half of its SHA-256, "
         "base64url); it binds the two tokens.",
-    ),
-    "name": v.FULL_NAME,
-    "given_name": v.GIVEN_NAME,
-    "family_name": v.FAMILY_NAME,
-    "email": v.EMAIL,
-    "email_verified": Text(
-        "Adresse courriel vérifiée : toujours vrai; l'adresse a été confirmée par un code ou un "
-        "lien qui y a été transmis.",
-        "Email address verified: always true; the address was proven by a code or a link sent "
-        "there.",
-    ),
-    "enterprise": Text(
-        "Entreprise pour laquelle la personne agit : son NEQ et son nom.",
-        "Enterprise the person acts for: its NEQ and its name.",
-    ),
-    "agent": Text(
-        "Entreprise mandataire : celle de la personne elle-même, qui agit pour l'entreprise "
-        "ci-dessus en vertu d'une procuration externe.",
-        "Agent enterprise: the person's own, acting for the enterprise above under an external "
-        "proxy.",
-    ),
-    "rights": Text(
-        "Droits que le site a demandés comme portées et que la personne détient en ce moment "
-        "auprès du ministère du site, pour cette entreprise (identifiants du catalogue).",
-        "Rights the site asked for as scopes that the person holds right now at the site's "
-        "ministry, for this enterprise (catalogue identifiers).",
     ),
     "client_id": Text(
         "Client à qui le jeton d'accès a été délivré.",
@@ -136,28 +90,12 @@ CLAIMS: dict[str, Text] = {
     ),
 }
 
-PARTY_FIELDS: dict[str, Text] = {
-    "neq": Text(
-        "Numéro d'entreprise du Québec (NEQ, 10 chiffres).",
-        "Québec enterprise number (NEQ, 10 digits).",
-    ),
-    "name": Text("Nom de l'entreprise.", "Name of the enterprise."),
-}
+DETAIL_TYPE = Text(
+    f"Type de l'entrée : {RIGHTS_DETAILS_TYPE}, les droits de ce fournisseur.",
+    f"Type of the entry: {RIGHTS_DETAILS_TYPE}, this provider's rights.",
+)
 
-DETAIL_FIELDS: dict[str, Text] = {
-    "type": Text(
-        f"Type de l'entrée : {RIGHTS_DETAILS_TYPE}, les droits de ce fournisseur.",
-        f"Type of the entry: {RIGHTS_DETAILS_TYPE}, this provider's rights.",
-    ),
-    "ministry": v.MINISTRY,
-    "enterprise": v.ENTERPRISE_NEQ,
-    "rights": v.RIGHTS,
-    "proxy_id": v.PROXY_ID,
-    "proxy_valid_until": v.PROXY_VALID_UNTIL,
-    "agent": v.AGENT_NEQ,
-}
-
-# Claims whose explanation depends on their value.
+# Claims whose explanation depends on their value: the value is explained, not only the fact.
 VALUE_TEXTS: dict[str, Callable[[Any], Text]] = {"acr": v.acr_text, "role": v.role_text}
 
 
@@ -170,14 +108,17 @@ def explain_claim(name: str, value: Any) -> Item:
     display = _timestamp_display(value) if name in TIMESTAMP_CLAIMS else None
     if name in VALUE_TEXTS:
         return Item(name, value, VALUE_TEXTS[name](value))
-    if name in ("enterprise", "agent") and isinstance(value, dict):
-        return Item(name, value, CLAIMS[name], children=_fields(value, PARTY_FIELDS))
+    if name in OBJECT_CLAIMS and isinstance(value, dict):
+        text = v.explained(OBJECT_CLAIMS[name])
+        return Item(name, value, text, children=_object_fields(name, value))
+    if name in BY_CLAIM:
+        return Item(name, value, v.explained(BY_CLAIM[name].explanation), display=display)
     if name == "authorization_details" and isinstance(value, list):
-        return Item(name, value, CLAIMS[name], children=_details(value))
+        return Item(name, value, TOKEN_CLAIMS[name], children=_details(value))
     if name == "events":
         return Item(name, value, _events_text(value))
-    if name in CLAIMS:
-        return Item(name, value, CLAIMS[name], display=display)
+    if name in TOKEN_CLAIMS:
+        return Item(name, value, TOKEN_CLAIMS[name], display=display)
     return Item(name, value, v.UNKNOWN_CLAIM, known=False)
 
 
@@ -186,13 +127,16 @@ def _timestamp_display(value: Any) -> str | None:
     return f"{value} ({format_moment(moment)})" if moment else None
 
 
-def _fields(value: dict[str, Any], meanings: dict[str, Text]) -> tuple[Item, ...]:
-    return tuple(
-        Item(key, item, meanings[key])
-        if key in meanings
-        else Item(key, item, v.UNKNOWN_CLAIM, known=False)
-        for key, item in value.items()
-    )
+def _object_fields(claim: str, value: dict[str, Any]) -> tuple[Item, ...]:
+    """The fields of ``enterprise`` or ``agent``: each a fact of the table (``enterprise.neq``)."""
+    items = []
+    for key, item in value.items():
+        fact = BY_CLAIM.get(f"{claim}.{key}")
+        if fact is None:
+            items.append(Item(key, item, v.UNKNOWN_CLAIM, known=False))
+        else:
+            items.append(Item(key, item, v.explained(fact.explanation)))
+    return tuple(items)
 
 
 def _details(entries: list[Any]) -> tuple[Item, ...]:
@@ -217,16 +161,18 @@ def _details(entries: list[Any]) -> tuple[Item, ...]:
 
 
 def _detail_field(key: str, value: Any) -> Item:
+    if key == "type":
+        return Item(key, value, DETAIL_TYPE)
     if key == "source":
         return Item(key, value, v.source_text(value))
-    if key in DETAIL_FIELDS:
-        return Item(key, value, DETAIL_FIELDS[key])
+    if key in BY_DETAIL:
+        return Item(key, value, v.explained(BY_DETAIL[key].explanation))
     return Item(key, value, v.UNKNOWN_CLAIM, known=False)
 
 
 def _events_text(value: Any) -> Text:
     if isinstance(value, dict) and BACKCHANNEL_LOGOUT_EVENT in value:
-        return CLAIMS["events"]
+        return TOKEN_CLAIMS["events"]
     return Text(
         f"Événements inconnus : un jeton de déconnexion porte {BACKCHANNEL_LOGOUT_EVENT}.",
         f"Unknown events: a logout token carries {BACKCHANNEL_LOGOUT_EVENT}.",

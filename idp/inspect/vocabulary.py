@@ -1,13 +1,25 @@
 """Sentences shared by the OIDC claims and the SAML attributes: one identity, one meaning.
 
-The values explained here are those of :mod:`idp.claims.identity` (role, source of the
-rights) and :mod:`idp.oidc.acr` (the authentication contexts offered).
+What each fact means comes from the table of facts (:mod:`idp.claims.table`), in both languages
+(:func:`explained`). The values explained here are those of :mod:`idp.claims.identity` (role,
+source of the rights) and :mod:`idp.oidc.acr` (the authentication contexts offered).
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+from idp.claims.table import Explanation
 from idp.inspect.report import Text
-from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, ACR_PASSWORD_AND_SECURITY_QUESTION
+from idp.oidc.acr import (
+    ACR_PASSWORD_AND_EMAILED_CODE,
+    ACR_PASSWORD_AND_SECURITY_QUESTION,
+    ACR_PHISHING_RESISTANT,
+    ACR_VALUES_SUPPORTED,
+)
 from idp.proxies.rights import RightsSource
 
 UNKNOWN_CLAIM = Text(
@@ -20,7 +32,34 @@ UNKNOWN_ATTRIBUTE = Text(
 )
 
 
+# This provider's catalogue (BABEL_TRANSLATION_DIRECTORIES of create_app).
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
+
+
+@cache
+def _french() -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), ["fr"])
+
+
+def explained(explanation: Explanation) -> Text:
+    """A sentence of the table of facts in both languages, whatever the request's language.
+
+    Read from the compiled catalogue rather than through Flask-Babel: the demo sites show these
+    reports, and no Flask-Babel of this provider runs there.
+    """
+    return Text(_french().gettext(explanation.msgid), explanation.msgid)
+
+
 def acr_text(value: object) -> Text:
+    if value == ACR_PHISHING_RESISTANT:
+        return Text(
+            "Niveau d'authentification : une clé d'accès (passkey, WebAuthn) déverrouillée par "
+            "l'empreinte, le visage ou le NIP de la personne. Liée à l'adresse du fournisseur, "
+            "elle ne peut pas être relayée par un site imitateur (résistante à l'hameçonnage).",
+            "Authentication level: a passkey (WebAuthn) unlocked by the person's fingerprint, "
+            "face or PIN. Bound to the provider's address, it cannot be relayed by a look-alike "
+            "site (phishing-resistant).",
+        )
     if value == ACR_PASSWORD_AND_EMAILED_CODE:
         return Text(
             "Niveau d'authentification : un mot de passe, puis un code à usage unique transmis "
@@ -34,11 +73,10 @@ def acr_text(value: object) -> Text:
             "Authentication level: a password, then the answer to a security question (a citizen "
             "without access to their email; one factor, two secrets).",
         )
+    offered = ", ".join(ACR_VALUES_SUPPORTED)
     return Text(
-        f"Niveau d'authentification inconnu : ce fournisseur n'atteste que "
-        f"{ACR_PASSWORD_AND_EMAILED_CODE} et {ACR_PASSWORD_AND_SECURITY_QUESTION}.",
-        f"Unknown authentication level: this provider asserts only "
-        f"{ACR_PASSWORD_AND_EMAILED_CODE} and {ACR_PASSWORD_AND_SECURITY_QUESTION}.",
+        f"Niveau d'authentification inconnu : ce fournisseur n'atteste que {offered}.",
+        f"Unknown authentication level: this provider asserts only {offered}.",
     )
 
 
@@ -88,55 +126,9 @@ def source_text(value: object) -> Text:
     )
 
 
-RIGHTS = Text(
-    "Droits que la personne détient en ce moment auprès du ministère du site, pour cette "
-    "entreprise (identifiants du catalogue); ceux des autres ministères n'y figurent jamais.",
-    "Rights the person holds right now at the site's ministry, for this enterprise (catalogue "
-    "identifiers); rights of other ministries never appear.",
-)
 PAIRWISE_SUBJECT = Text(
     "Identifiant de la personne propre au ministère : les sites d'un même ministère voient la "
     "même valeur, deux ministères jamais; il ne change pas lors d'une rotation des clés.",
     "Identifier of the person specific to the ministry: the sites of one ministry see the "
     "same value, two ministries never do; it does not change when keys rotate.",
-)
-ENTERPRISE_NEQ = Text(
-    "Numéro d'entreprise du Québec (NEQ, 10 chiffres) de l'entreprise pour laquelle la "
-    "personne agit.",
-    "Québec enterprise number (NEQ, 10 digits) of the enterprise the person acts for.",
-)
-ENTERPRISE_NAME = Text(
-    "Nom de l'entreprise pour laquelle la personne agit.",
-    "Name of the enterprise the person acts for.",
-)
-AGENT_NEQ = Text(
-    "NEQ de l'entreprise de la personne elle-même, lorsqu'elle agit en vertu d'une procuration "
-    "externe (entreprise mandataire).",
-    "NEQ of the person's own enterprise, when acting under an external proxy (the agent "
-    "enterprise).",
-)
-AGENT_NAME = Text(
-    "Nom de l'entreprise mandataire : celle de la personne, qui agit en vertu d'une procuration "
-    "externe.",
-    "Name of the agent enterprise: the person's own, acting under an external proxy.",
-)
-PROXY_ID = Text(
-    "Numéro de la procuration qui donne ces droits (absent pour un responsable des services "
-    "électroniques).",
-    "Number of the proxy giving these rights (absent for an electronic services manager).",
-)
-PROXY_VALID_UNTIL = Text(
-    "Dernier jour de validité de la procuration (AAAA-MM-JJ).",
-    "Last day the proxy is valid (YYYY-MM-DD).",
-)
-MINISTRY = Text(
-    "Clé du ministère du site, celui pour lequel les droits sont évalués.",
-    "Key of the site's ministry, the one the rights are evaluated for.",
-)
-GIVEN_NAME = Text("Prénom de la personne.", "First name of the person.")
-FAMILY_NAME = Text("Nom de famille de la personne.", "Last name of the person.")
-FULL_NAME = Text("Nom complet de la personne.", "Full name of the person.")
-EMAIL = Text(
-    "Adresse courriel de la personne, confirmée à chaque connexion (le code y est transmis).",
-    "Email address of the person, confirmed at every sign-in (the code is sent there).",
 )

@@ -1,5 +1,5 @@
 """The emails about an account, both portals: reset link, user codes, password changed, account
-created, account cancelled.
+created, account cancelled, a sign-in from a new browser.
 
 An enterprise account's emails are in French, then English (as every enterprise email: no
 language is recorded for those accounts); a citizen's are in the one language chosen at
@@ -37,6 +37,10 @@ _ENTERPRISE_SUBJECTS = {
     "Entreprises account was created",
     "account_cancelled": "Votre compte clicSÉQUR – Entreprises est annulé / Your clicSÉQUR – "
     "Entreprises account is cancelled",
+    "new_browser": "Nouvelle connexion à votre compte / New sign-in to your account",
+    "passkey_added": "Clé d'accès ajoutée à votre compte / Passkey added to your account",
+    "passkey_removed": "Dernière clé d'accès retirée de votre compte / Last passkey removed "
+    "from your account",
 }
 
 

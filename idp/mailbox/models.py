@@ -17,6 +17,11 @@ class MessageKind(StrEnum):
     REGISTRATION_WITHDRAWN = "registration_withdrawn"
     PROXY_RECEIVED = "proxy_received"
     PROXY_EXPIRING = "proxy_expiring"
+    # A proxy given to the person by their ESM, or taken back.
+    PROXY_ASSIGNED = "proxy_assigned"
+    PROXY_WITHDRAWN = "proxy_withdrawn"
+    # Its rights were edited: to the holders and the agent's ESMs.
+    PROXY_CHANGED = "proxy_changed"
     ACCOUNT_INACTIVITY = "account_inactivity"
     # A provider operator suspended, reactivated or cancelled the enterprise.
     ENTERPRISE_SUSPENDED = "enterprise_suspended"

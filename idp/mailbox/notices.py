@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -101,6 +102,74 @@ def notify_proxy_received(
     for esm in esms_of(session, agent.id):
         post_message(
             session, runtime, esm.id, MessageKind.PROXY_RECEIVED, subject=subject, body=body
+        )
+
+
+def notify_proxy_assigned(
+    session: DbSession, runtime: Runtime, proxy: Proxy, account_id: int
+) -> None:
+    """The holder's notice: what they may now do, for whom, until when."""
+    mandator = proxy.enterprise.sentence_name
+    subject = (f"Procuration attribuée {mandator.de('fr')}", f"Proxy from {mandator.le('en')}")
+    body = (
+        f"Une procuration {mandator.de('fr')} vous a été attribuée : « {proxy.description} », "
+        f"valide jusqu'au {proxy.ends_on.isoformat()}. Ses droits s'appliquent à votre prochaine "
+        f"connexion aux services en ligne des ministères qu'elle vise.",
+        f"A proxy from {mandator.le('en')} was assigned to you: « {proxy.description} », valid "
+        f"until {proxy.ends_on.isoformat()}. Its rights apply at your next sign-in to the online "
+        f"services of the ministries it covers.",
+    )
+    post_message(
+        session, runtime, account_id, MessageKind.PROXY_ASSIGNED, subject=subject, body=body
+    )
+
+
+def notify_proxy_withdrawn(
+    session: DbSession, runtime: Runtime, proxy: Proxy, account_id: int
+) -> None:
+    """The former holder's notice: the rights are gone, and the sites were told."""
+    mandator = proxy.enterprise.sentence_name
+    subject = (
+        f"Procuration retirée {mandator.de('fr')}",
+        f"Proxy from {mandator.le('en')} withdrawn",
+    )
+    body = (
+        f"La procuration « {proxy.description} » {mandator.de('fr')} vous a été retirée. Ses "
+        f"droits ont pris fin; les services en ligne où vous étiez connecté en ont été avisés.",
+        f"The proxy « {proxy.description} » from {mandator.le('en')} was withdrawn from you. Its "
+        f"rights have ended; the online services you were signed in to were told.",
+    )
+    post_message(
+        session, runtime, account_id, MessageKind.PROXY_WITHDRAWN, subject=subject, body=body
+    )
+
+
+def notify_proxy_changed(
+    session: DbSession, runtime: Runtime, proxy: Proxy, holder_ids: Sequence[int]
+) -> None:
+    """The rights of a proxy were edited: its holders, and for an external proxy the agent's
+    ESMs (who chose whom to give it to), are told what it gives now."""
+    mandator = proxy.enterprise.sentence_name
+    subject = (
+        f"Procuration modifiée {mandator.de('fr')}",
+        f"Proxy from {mandator.le('en')} changed",
+    )
+    body = (
+        f"{capfirst(mandator.le('fr'))} a modifié les droits de la procuration « "
+        f"{proxy.description} ». Les droits retirés ont pris fin aussitôt; les services en "
+        f"ligne où ils servaient en ont été avisés. Les droits ajoutés s'appliquent à la "
+        f"prochaine connexion. Le détail de la procuration est dans la liste des procurations.",
+        f"{capfirst(mandator.le('en'))} changed the rights of the proxy « {proxy.description} ». "
+        f"Rights taken away ended at once; the online services where they were used were told. "
+        f"Rights added apply at the next sign-in. The proxy's details are in the list of "
+        f"proxies.",
+    )
+    recipients = list(holder_ids)
+    if proxy.agent_enterprise_id is not None:
+        recipients += [esm.id for esm in esms_of(session, proxy.agent_enterprise_id)]
+    for account_id in dict.fromkeys(recipients):
+        post_message(
+            session, runtime, account_id, MessageKind.PROXY_CHANGED, subject=subject, body=body
         )
 
 

@@ -9,9 +9,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from idp.accounts import browsers
 from idp.accounts.models import SessionStage, UserSession
 from idp.accounts.sessions import authenticate_session
-from idp.audit.services import record
+from idp.audit.services import record, record_own
 from idp.audit.tags import AuditAction, Outcome
 from idp.citizens import device
 from idp.citizens.signin import CODE_ONLY_SESSION_KEY
@@ -19,6 +20,8 @@ from idp.errors import CodeError, DeliveryError, ThrottledError
 from idp.extensions import db, limiter
 from idp.mfa.forms import CodeForm, ResendForm
 from idp.mfa.services import has_usable_code, issue_code, verify_code
+from idp.passkeys.services import has_passkey, start_sign_in
+from idp.web import known_browser
 from idp.web.context import (
     any_login_required,
     client_info,
@@ -201,32 +204,32 @@ def complete_sign_in(user_session: UserSession, token: str) -> Response:
     _record_for(
         user_session, AuditAction.SIGNIN_COMPLETE, sid=user_session.sid, amr=user_session.amr
     )
+    browser = known_browser.identify()
+    sighting = browsers.note_sign_in(
+        db.session, rt, account, browser, remember=not user_session.public_computer
+    )
     db.session.commit()
+    if sighting.new_to_account:
+        known_browser.tell_person(user_session)
     next_url = session.get("next")
     set_session_token(token, persistent=not user_session.public_computer)
     if account.must_change_password:
         if next_url:
             session["next"] = next_url
-        return redirect(url_for("accounts.change_password"))
-    response = redirect(safe_next(next_url, home_url(account)))
-    if account.is_citizen and not user_session.public_computer:
-        # This browser may show the account's image on the password page from now on.
-        device.remember(response, account.id)
+        response = redirect(url_for("accounts.change_password"))
+    else:
+        response = redirect(safe_next(next_url, home_url(account)))
+        if account.is_citizen and not user_session.public_computer:
+            # This browser may show the account's image on the password page from now on.
+            device.remember(response, account.id)
+    if not user_session.public_computer:
+        known_browser.keep(response, browser)
     return response
 
 
 def _record_for(user_session: UserSession, action: AuditAction, **details: Any) -> None:
     account = user_session.account
-    record(
-        db.session,
-        runtime().clock,
-        action,
-        client=client_info(),
-        actor_id=account.id,
-        subject_id=account.id,
-        enterprise_id=account.enterprise_id,
-        **details,
-    )
+    record_own(db.session, runtime().clock, action, account, client=client_info(), **details)
 
 
 def _code_page(
@@ -239,8 +242,14 @@ def _code_page(
     cancel_url: str,
 ) -> str:
     account = user_session.account
+    passkey = None
+    if not step_up and has_passkey(db.session, account.id):
+        # Offered first: it cannot be relayed by a look-alike site, as a code can.
+        passkey = start_sign_in(db.session, runtime(), account)
+        db.session.commit()
     return render_template(
         "mfa/verify.html",
+        passkey=passkey,
         citizen=account.is_citizen,
         offer_question=account.is_citizen
         and not step_up

@@ -15,12 +15,12 @@ from idp.audit.tags import AuditAction, Outcome
 from idp.db_types import DbSession
 from idp.enterprises.policies import can_manage, is_operator_of
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from idp.events import EnterpriseChanged, publish
 from idp.mailbox.notices import notify_registration_decided, notify_registration_withdrawn
 from idp.mfa.step_up import require_recent_code
 from idp.ministries import policies
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
 from idp.ministries.queries import registration_of
-from idp.oidc.logout import on_enterprise_changed
 from idp.runtime import Runtime
 
 
@@ -176,7 +176,7 @@ def cancel_registration(
         raise ForbiddenError()
     if not policies.can_cancel(actor, registration):
         raise ConflictError(_l("This registration is not active or in process."))
-    require_recent_code(verified_at, runtime.clock())
+    require_recent_code(runtime, verified_at)
     _end(session, runtime, actor, registration, RegistrationStatus.CANCELLED, None)
     record(
         session,
@@ -202,7 +202,7 @@ def _end(
     registration.decided_by_id = actor.id
     registration.decision_reason = reason
     session.flush()
-    on_enterprise_changed(session, runtime, registration.enterprise_id)
+    publish(session, runtime, EnterpriseChanged(registration.enterprise_id))
 
 
 def active_ministry_keys(session: DbSession, enterprise_id: int) -> set[str]:

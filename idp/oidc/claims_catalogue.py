@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
+from idp.claims.table import claim_names
 from idp.ministries.catalogue import Catalogue
 from idp.relying_parties import STANDARD_SCOPES
 
-IDENTITY_CLAIMS = (
-    "sub",
-    "name",
-    "given_name",
-    "family_name",
-    "email",
-    "email_verified",
-    "enterprise",
-    "agent",
-    "role",
-    "rights",
-)
-SESSION_CLAIMS = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "azp")
+# Claims about the token itself rather than the person or the sign-in (idp/claims/table.py).
+TOKEN_CLAIMS = ("iss", "aud", "exp", "iat", "nonce", "azp")
 
 
 def scopes_supported(catalogue: Catalogue) -> list[str]:
@@ -27,4 +17,5 @@ def scopes_supported(catalogue: Catalogue) -> list[str]:
 
 
 def claims_supported() -> list[str]:
-    return [*IDENTITY_CLAIMS, *SESSION_CLAIMS]
+    """The facts of the table that the ID token and UserInfo carry, then the token's own."""
+    return [*claim_names(), *TOKEN_CLAIMS]

@@ -15,17 +15,25 @@ from flask import Flask, g, has_app_context
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from idp.accounts.models import Account, UserSession
+from idp.accounts.models import UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.claims.subjects import pairwise_subject
 from idp.db_types import DbSession
+from idp.events import (
+    CredentialsReset,
+    EnterpriseChanged,
+    Events,
+    RightsChanged,
+    RightsWithdrawn,
+    SessionsEnded,
+)
 from idp.extensions import db
 from idp.oidc import issuance
 from idp.oidc.backchannel import deliver, logout_token
 from idp.oidc.issuance import RevokeReason
 from idp.oidc.models import Grant, LogoutNotification
-from idp.proxies.models import Proxy, ProxyAssignment
+from idp.proxies.rights import accounts_acting_for
 from idp.runtime import Runtime
 
 # Gives up on a relying party that never answers after this many tries.
@@ -87,14 +95,53 @@ def on_rights_changed(
 def on_enterprise_changed(session: DbSession, runtime: Runtime, enterprise_id: int) -> int:
     """An enterprise's standing or one of its registrations changed: re-check the grants of its
     staff and of everyone acting for it under its proxies; end those it no longer supports."""
-    staff = select(Account.id).where(Account.enterprise_id == enterprise_id)
-    agents = (
-        select(ProxyAssignment.account_id)
-        .join(Proxy, Proxy.id == ProxyAssignment.proxy_id)
-        .where(Proxy.enterprise_id == enterprise_id)
+    return on_rights_changed(session, runtime, accounts_acting_for(session, enterprise_id))
+
+
+def subscribe(events: Events) -> None:
+    """Grants revoked and sites told when a domain reports a change (idp/events.py)."""
+    events.subscribe(SessionsEnded, _sessions_ended)
+    events.subscribe(RightsChanged, _rights_changed)
+    events.subscribe(RightsWithdrawn, _rights_withdrawn)
+    events.subscribe(EnterpriseChanged, _enterprise_changed)
+    events.subscribe(CredentialsReset, _credentials_reset)
+
+
+def _sessions_ended(session: DbSession, runtime: Runtime, event: SessionsEnded) -> None:
+    on_sessions_ended(session, runtime, event.session_ids)
+
+
+def _rights_changed(session: DbSession, runtime: Runtime, event: RightsChanged) -> int:
+    return on_rights_changed(session, runtime, event.account_ids)
+
+
+def _rights_withdrawn(session: DbSession, runtime: Runtime, event: RightsWithdrawn) -> int:
+    """End the holders' live grants for that enterprise at those ministries, whatever right
+    remains: their tokens carry the rights as they were."""
+    if not event.account_ids or not event.ministry_keys:
+        return 0
+    grants = list(
+        session.scalars(
+            select(Grant).where(
+                Grant.revoked_at.is_(None),
+                Grant.account_id.in_(event.account_ids),
+                Grant.enterprise_id == event.enterprise_id,
+                Grant.ministry_key.in_(event.ministry_keys),
+            )
+        )
     )
-    accounts = set(session.scalars(staff)) | set(session.scalars(agents))
-    return on_rights_changed(session, runtime, accounts)
+    for grant in grants:
+        issuance.revoke_grant(session, runtime, grant, RevokeReason.RIGHTS_LOST)
+    _queue(session, runtime, grants)
+    return len(grants)
+
+
+def _enterprise_changed(session: DbSession, runtime: Runtime, event: EnterpriseChanged) -> int:
+    return on_enterprise_changed(session, runtime, event.enterprise_id)
+
+
+def _credentials_reset(session: DbSession, runtime: Runtime, event: CredentialsReset) -> int:
+    return end_account_grants(session, runtime, event.account_id, event.cause)
 
 
 def _queue(session: DbSession, runtime: Runtime, grants: list[Grant]) -> None:

@@ -43,7 +43,7 @@ from idp.oidc.client_keys import ClientKeysUnavailableError, fetch_jwks
 from idp.oidc.client_secret_basic import authenticate_client_secret_basic
 from idp.oidc.clients import RegisteredClient
 from idp.oidc.issuance import RevokeReason, TokenSubject
-from idp.oidc.models import AuthorizationCode, Grant, TokenKind, UsedClientAssertion
+from idp.oidc.models import AuthorizationCode, Grant, UsedClientAssertion
 from idp.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -212,9 +212,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> _RefreshView | None:
         runtime = _runtime()
-        row = issuance.find_token(db.session, TokenKind.REFRESH, issuance.token_hash(refresh_token))
-        if row is None:
+        found = issuance.find_refresh_token_locked(db.session, issuance.token_hash(refresh_token))
+        if found is None:
             return None
+        row = found.token
         if row.used_at is not None:
             # A rotated token used again: it was stolen or copied; the family ends here.
             issuance.revoke_grant(db.session, runtime, row.grant, RevokeReason.REFRESH_REUSE)
@@ -223,13 +224,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         if runtime.clock() >= row.expires_at:
             return None
-        return _RefreshView(row)
+        return _RefreshView(found)
 
     def authenticate_user(self, refresh_token: _RefreshView) -> TokenSubject:
         runtime = _runtime()
         row = refresh_token.row
-        grant = row.grant
-        issuance.lock_grant(db.session, grant)
+        grant = row.grant  # locked since authenticate_refresh_token found it
         if not issuance.consume_refresh_token(db.session, runtime, row):
             issuance.revoke_grant(db.session, runtime, grant, RevokeReason.REFRESH_REUSE)
             raise InvalidGrantError("The refresh token has already been used.")
@@ -256,8 +256,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class _RefreshView:
-    def __init__(self, row: Any) -> None:
-        self.row = row
+    def __init__(self, found: issuance.FoundRefreshToken) -> None:
+        self.found = found
+        self.row = found.token
 
     def check_client(self, client: RegisteredClient) -> bool:
         return bool(self.row.grant.client_id == client.client_id)
@@ -277,12 +278,12 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
         if (self.request.payload.scope or "").strip():
             raise InvalidScopeError("client_credentials carries no person's scope or right.")
         scope = ""
-        grant = issuance.create_client_grant(db.session, runtime, client, scope)
+        grant = issuance.client_grant(runtime, client, scope)
         self.request.user = TokenSubject(grant=grant, account=None, identity=None)
         token = self.generate_token(
             user=self.request.user, scope=scope, include_refresh_token=False
         )
-        self.save_token(token)
+        issuance.record_client_token(db.session, runtime, grant, token)
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
 

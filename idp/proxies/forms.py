@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
@@ -32,6 +32,7 @@ DESCRIPTION_MAX = 300
 _NEQ = re.compile(r"^[0-9]{10}$")
 
 EnterpriseFinder = Callable[[str], Enterprise | None]
+FormT = TypeVar("FormT", bound=FlaskForm)
 
 
 class GrantMode(StrEnum):
@@ -88,7 +89,73 @@ def _require_day(field: Field) -> date:
     return day
 
 
-class ProxyForm(FlaskForm):
+def _description_field() -> TextAreaField:
+    return TextAreaField(
+        _l("Description"),
+        description=_l("Who the proxy is for and why, for example the annual IQEA report."),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Describe the proxy, for example who it is for.")),
+            Length(
+                max=DESCRIPTION_MAX,
+                message=_l("At most %(max)d characters.", max=DESCRIPTION_MAX),
+            ),
+        ],
+        render_kw={"rows": 3},
+    )
+
+
+class GrantChoices:
+    """The grant choice (not included, without or with restriction) and the rights of each
+    ministry, added as fields by :func:`with_grants`; what they give is read into ``grants``."""
+
+    ministries: list[Ministry]
+    grants: list[MinistryGrant]
+
+    def grant_field(self, ministry: Ministry) -> RadioField:
+        field: RadioField = getattr(self, f"grant_{ministry.key}")
+        return field
+
+    def rights_field(self, ministry: Ministry) -> SelectMultipleField:
+        field: SelectMultipleField = getattr(self, f"rights_{ministry.key}")
+        return field
+
+    def _validate_grants(self) -> bool:
+        grants: list[MinistryGrant] = []
+        valid = True
+        for ministry in self.ministries:
+            mode, rights = self.grant_field(ministry), self.rights_field(ministry)
+            if mode.errors or rights.errors:
+                valid = False
+                continue
+            chosen = frozenset(rights.data or [])
+            if mode.data == GrantMode.RESTRICTED and not chosen:
+                rights.errors = [_l("Choose rights of this ministry, or « Without restriction ».")]
+                valid = False
+            elif mode.data == GrantMode.NONE and chosen:
+                rights.errors = [_l("To give the checked rights, choose « With restriction ».")]
+                valid = False
+            elif mode.data != GrantMode.NONE:
+                unrestricted = mode.data == GrantMode.UNRESTRICTED
+                grants.append(
+                    MinistryGrant(
+                        ministry.key, unrestricted, frozenset() if unrestricted else chosen
+                    )
+                )
+        if valid and not grants and self.ministries:
+            self.grant_field(self.ministries[0]).errors = [_l("Choose at least one ministry.")]
+            valid = False
+        self.grants = grants
+        return valid and bool(self.ministries)
+
+    def grants_draft(self) -> list[dict[str, Any]]:
+        return [
+            {"ministry": g.ministry_key, "unrestricted": g.unrestricted, "rights": sorted(g.rights)}
+            for g in self.grants
+        ]
+
+
+class ProxyForm(GrantChoices, FlaskForm):
     """Step 1 of a new proxy. Use :func:`proxy_form`, which adds the ministries' fields."""
 
     kind = RadioField(
@@ -109,19 +176,7 @@ class ProxyForm(FlaskForm):
         _l("End date"),
         validators=[InputRequired(_l("Enter the end date."))],
     )
-    description = TextAreaField(
-        _l("Description"),
-        description=_l("Who the proxy is for and why, for example the annual IQEA report."),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Describe the proxy, for example who it is for.")),
-            Length(
-                max=DESCRIPTION_MAX,
-                message=_l("At most %(max)d characters.", max=DESCRIPTION_MAX),
-            ),
-        ],
-        render_kw={"rows": 3},
-    )
+    description = _description_field()
 
     def __init__(
         self,
@@ -144,14 +199,6 @@ class ProxyForm(FlaskForm):
             "At most three years less a day: the latest possible date is %(date)s.",
             date=format_date(self.latest, format="long"),
         )
-
-    def grant_field(self, ministry: Ministry) -> RadioField:
-        field: RadioField = self[f"grant_{ministry.key}"]
-        return field
-
-    def rights_field(self, ministry: Ministry) -> SelectMultipleField:
-        field: SelectMultipleField = self[f"rights_{ministry.key}"]
-        return field
 
     def validate_agent_identifier(self, field: Field) -> None:
         if self.kind.data != ProxyKind.EXTERNAL:
@@ -189,34 +236,6 @@ class ProxyForm(FlaskForm):
         valid = super().validate(extra_validators)
         return self._validate_grants() and valid
 
-    def _validate_grants(self) -> bool:
-        grants: list[MinistryGrant] = []
-        valid = True
-        for ministry in self.ministries:
-            mode, rights = self.grant_field(ministry), self.rights_field(ministry)
-            if mode.errors or rights.errors:
-                valid = False
-                continue
-            chosen = frozenset(rights.data or [])
-            if mode.data == GrantMode.RESTRICTED and not chosen:
-                rights.errors = [_l("Choose rights of this ministry, or « Without restriction ».")]
-                valid = False
-            elif mode.data == GrantMode.NONE and chosen:
-                rights.errors = [_l("To give the checked rights, choose « With restriction ».")]
-                valid = False
-            elif mode.data != GrantMode.NONE:
-                unrestricted = mode.data == GrantMode.UNRESTRICTED
-                grants.append(
-                    MinistryGrant(
-                        ministry.key, unrestricted, frozenset() if unrestricted else chosen
-                    )
-                )
-        if valid and not grants and self.ministries:
-            self.grant_field(self.ministries[0]).errors = [_l("Choose at least one ministry.")]
-            valid = False
-        self.grants = grants
-        return valid and bool(self.ministries)
-
     def to_draft(self) -> dict[str, Any]:
         """What the review page needs, in JSON-safe values (for the session)."""
         return {
@@ -224,15 +243,46 @@ class ProxyForm(FlaskForm):
             "agent_identifier": self.agent_identifier.data or "",
             "ends_on": self.ends_on.data,
             "description": (self.description.data or "").strip(),
-            "grants": [
-                {
-                    "ministry": g.ministry_key,
-                    "unrestricted": g.unrestricted,
-                    "rights": sorted(g.rights),
-                }
-                for g in self.grants
-            ],
+            "grants": self.grants_draft(),
         }
+
+
+class ProxyChangeForm(GrantChoices, FlaskForm):
+    """The rights and description of a proxy in force (its kind, agent and end date stay).
+    Use :func:`proxy_change_form`."""
+
+    description = _description_field()
+
+    def __init__(self, *args: Any, ministries: Sequence[Ministry], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ministries = list(ministries)
+        self.grants = []
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._validate_grants() and valid
+
+    def to_draft(self) -> dict[str, Any]:
+        return {
+            "description": (self.description.data or "").strip(),
+            "grants": self.grants_draft(),
+        }
+
+
+def _with_grants(
+    form_class: type[FormT], ministries: Sequence[Ministry], language: str
+) -> type[FormT]:
+    """``form_class`` with a grant choice and the rights of each of ``ministries``."""
+    fields: dict[str, Field] = {}
+    for ministry in ministries:
+        fields[f"grant_{ministry.key}"] = RadioField(
+            ministry.name(language), choices=GRANT_CHOICES, default=GrantMode.NONE.value
+        )
+        fields[f"rights_{ministry.key}"] = SelectMultipleField(
+            _l("Rights"),
+            choices=[SelectChoice(r.id, r.label(language)) for r in ministry.rights],
+        )
+    return type(f"{form_class.__name__}WithGrants", (form_class,), fields)
 
 
 def proxy_form(
@@ -244,35 +294,32 @@ def proxy_form(
     find_enterprise: EnterpriseFinder,
     formdata: MultiDict[str, str] | None = None,
 ) -> ProxyForm:
-    """The proxy form with a grant choice and the rights of each of ``ministries``."""
-    fields: dict[str, Field] = {}
-    for ministry in ministries:
-        fields[f"grant_{ministry.key}"] = RadioField(
-            ministry.name(language), choices=GRANT_CHOICES, default=GrantMode.NONE.value
-        )
-        fields[f"rights_{ministry.key}"] = SelectMultipleField(
-            _l("Rights"),
-            choices=[SelectChoice(r.id, r.label(language)) for r in ministry.rights],
-        )
-    form_class = type("ProxyFormWithGrants", (ProxyForm,), fields)
+    """The new proxy form, with the grants of each of ``ministries``."""
     options: dict[str, Any] = {"formdata": formdata} if formdata is not None else {}
-    form: ProxyForm = form_class(
+    return _with_grants(ProxyForm, ministries, language)(
         ministries=ministries,
         today=today,
         enterprise_id=enterprise_id,
         find_enterprise=find_enterprise,
         **options,
     )
-    return form
+
+
+def proxy_change_form(
+    ministries: Sequence[Ministry], language: str, *, formdata: MultiDict[str, str] | None
+) -> ProxyChangeForm:
+    """The change form; ``formdata`` pre-fills it (the proxy as it stands, or the change
+    being corrected) on a GET; on a POST the request's data is read."""
+    options: dict[str, Any] = {"formdata": formdata} if formdata is not None else {}
+    return _with_grants(ProxyChangeForm, ministries, language)(ministries=ministries, **options)
 
 
 def draft_formdata(draft: dict[str, Any]) -> MultiDict[str, str]:
     """The form as it was submitted, to pre-fill it again from a draft ("Correct")."""
     items: list[tuple[str, str]] = [
-        ("kind", draft["kind"]),
-        ("agent_identifier", draft["agent_identifier"]),
-        ("ends_on", draft["ends_on"]),
-        ("description", draft["description"]),
+        (key, draft[key])
+        for key in ("kind", "agent_identifier", "ends_on", "description")
+        if key in draft
     ]
     for grant in draft["grants"]:
         mode = GrantMode.UNRESTRICTED if grant["unrestricted"] else GrantMode.RESTRICTED

@@ -82,6 +82,18 @@ def enterprises_for(
     return list(held_rights(session, catalogue, account, ministry_key, today).values())
 
 
+def accounts_acting_for(session: DbSession, enterprise_id: int) -> set[int]:
+    """The enterprise's staff and everyone holding one of its proxies: whose rights its
+    standing or registrations decide."""
+    staff = select(Account.id).where(Account.enterprise_id == enterprise_id)
+    agents = (
+        select(ProxyAssignment.account_id)
+        .join(Proxy, Proxy.id == ProxyAssignment.proxy_id)
+        .where(Proxy.enterprise_id == enterprise_id)
+    )
+    return set(session.scalars(staff)) | set(session.scalars(agents))
+
+
 def held_rights(
     session: DbSession,
     catalogue: Catalogue,

@@ -1,4 +1,4 @@
-"""Creating, extending, cancelling and assigning proxies."""
+"""Creating, changing, extending, cancelling and assigning proxies."""
 
 from __future__ import annotations
 
@@ -18,10 +18,15 @@ from idp.enterprises.models import Enterprise
 from idp.enterprises.policies import can_manage
 from idp.enterprises.services import find_by_neq, normalize_neq
 from idp.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from idp.mailbox.notices import notify_proxy_received
+from idp.events import RightsChanged, RightsWithdrawn, publish
+from idp.mailbox.notices import (
+    notify_proxy_assigned,
+    notify_proxy_changed,
+    notify_proxy_received,
+    notify_proxy_withdrawn,
+)
 from idp.mfa.step_up import require_recent_code
 from idp.ministries.services import active_ministry_keys
-from idp.oidc.logout import on_rights_changed
 from idp.proxies.models import (
     Proxy,
     ProxyAssignment,
@@ -30,7 +35,16 @@ from idp.proxies.models import (
     ProxyRight,
     ProxyStatus,
 )
-from idp.proxies.policies import assigning_enterprise_id, can_unassign
+from idp.proxies.policies import (
+    Grants,
+    ProxyChange,
+    assigning_enterprise_id,
+    can_unassign,
+    grants_of,
+    is_sensitive,
+    loses_rights,
+    lost_at,
+)
 from idp.proxies.validity import check_end_date
 from idp.runtime import Runtime
 
@@ -76,8 +90,8 @@ def create_proxy(
         )
     agent = _agent(session, kind, agent_identifier, enterprise_id)
     _check_grants(session, runtime, enterprise_id, grants)
-    if kind == ProxyKind.EXTERNAL or any(g.unrestricted for g in grants):
-        require_recent_code(verified_at, runtime.clock())
+    if is_sensitive(ProxyChange.creation(kind, as_grants(grants), ends_on)):
+        require_recent_code(runtime, verified_at)
     proxy = Proxy(
         enterprise_id=enterprise_id,
         kind=kind,
@@ -110,13 +124,21 @@ def create_proxy(
         kind=str(kind),
         agent_enterprise_id=proxy.agent_enterprise_id,
         ends_on=ends_on.isoformat(),
-        grants={
-            g.ministry_key: UNRESTRICTED if g.unrestricted else sorted(g.rights) for g in grants
-        },
+        grants=_audit_grants(as_grants(grants)),
     )
     if agent is not None:
         notify_proxy_received(session, runtime, proxy, agent)
     return proxy
+
+
+def as_grants(grants: Collection[MinistryGrant]) -> Grants:
+    return {g.ministry_key: None if g.unrestricted else frozenset(g.rights) for g in grants}
+
+
+def _audit_grants(grants: Grants) -> dict[str, str | list[str]]:
+    return {
+        key: UNRESTRICTED if rights is None else sorted(rights) for key, rights in grants.items()
+    }
 
 
 def _agent(
@@ -185,8 +207,9 @@ def change_end_date(
     if not proxy.is_in_force(today):
         raise ConflictError(_l("An expired or cancelled proxy cannot be changed."))
     check_end_date(ends_on, today)
-    if proxy.kind == ProxyKind.EXTERNAL and ends_on > proxy.ends_on:
-        require_recent_code(verified_at, runtime.clock())
+    rights = grants_of(proxy)
+    if is_sensitive(ProxyChange(proxy.kind, rights, rights, proxy.ends_on, ends_on)):
+        require_recent_code(runtime, verified_at)
     previous = proxy.ends_on
     proxy.ends_on = ends_on
     record(
@@ -200,6 +223,97 @@ def change_end_date(
         previous=previous.isoformat(),
         ends_on=ends_on.isoformat(),
     )
+
+
+def change_proxy(
+    session: DbSession,
+    runtime: Runtime,
+    actor: Account,
+    proxy: Proxy,
+    *,
+    description: str,
+    grants: Collection[MinistryGrant],
+    verified_at: datetime | None = None,
+    client: ClientInfo | None = None,
+) -> ProxyChange:
+    """Edit what a proxy in force gives and its description (seeds 001, 004: « the functional
+    blocks chosen can be changed later »); its kind, agent and end date stay.
+
+    A change that gives more to another enterprise, or « Sans restriction » where it was not, is
+    sensitive (:func:`idp.proxies.policies.is_sensitive`). Rights lost reach the holders' sites at
+    once (their grants are revoked, back-channel logout); rights added apply at their next
+    sign-in or token refresh. The holders, and for an external proxy the agent's ESMs, are told
+    in their mailbox.
+    """
+    if not can_manage(actor, proxy.enterprise_id):
+        raise ForbiddenError()
+    if not proxy.is_in_force(runtime.today()):
+        raise ConflictError(_l("An expired or cancelled proxy cannot be changed."))
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError(
+            _l("Describe the proxy, for example who it is for."), field="description"
+        )
+    _check_grants(session, runtime, proxy.enterprise_id, grants)
+    change = ProxyChange(proxy.kind, grants_of(proxy), as_grants(grants))
+    previous_description = proxy.description
+    if change.before == change.after and description == previous_description:
+        raise ValidationError(_l("Nothing was changed."), field="grants")
+    if is_sensitive(change):
+        require_recent_code(runtime, verified_at)
+    _replace_grants(proxy, change.after)
+    proxy.description = description
+    session.flush()
+    holders = list(
+        session.scalars(
+            select(ProxyAssignment.account_id).where(ProxyAssignment.proxy_id == proxy.id)
+        )
+    )
+    if loses_rights(change):
+        publish(
+            session,
+            runtime,
+            RightsWithdrawn(tuple(holders), proxy.enterprise_id, lost_at(change)),
+        )
+    record(
+        session,
+        runtime.clock,
+        AuditAction.PROXY_CHANGE,
+        client=client,
+        actor_id=actor.id,
+        enterprise_id=proxy.enterprise_id,
+        proxy_id=proxy.id,
+        before=_audit_grants(change.before),
+        after=_audit_grants(change.after),
+        description_before=previous_description,
+        description_after=description,
+    )
+    if change.before != change.after:
+        notify_proxy_changed(session, runtime, proxy, holders)
+    return change
+
+
+def _replace_grants(proxy: Proxy, after: Grants) -> None:
+    """Row by row, so that no (proxy, ministry) or (ministry, right) pair is deleted and
+    inserted again in one flush (the unique constraints would see both)."""
+    for ministry in list(proxy.ministries):
+        if ministry.ministry_key not in after:
+            proxy.ministries.remove(ministry)
+    present = {m.ministry_key: m for m in proxy.ministries}
+    for key, rights in after.items():
+        found = present.get(key)
+        if found is None:
+            ministry = ProxyMinistry(ministry_key=key, unrestricted=False, rights=[])
+            proxy.ministries.append(ministry)
+        else:
+            ministry = found
+        ministry.unrestricted = rights is None
+        wanted = frozenset() if rights is None else rights
+        for right in list(ministry.rights):
+            if right.right_id not in wanted:
+                ministry.rights.remove(right)
+        for right_id in sorted(wanted - ministry.right_ids):
+            ministry.rights.append(ProxyRight(right_id=right_id))
 
 
 def cancel_proxy(
@@ -226,7 +340,7 @@ def cancel_proxy(
     withdrawn = int(getattr(result, "rowcount", 0) or 0)
     session.flush()
     # Sites signed in on this proxy lose their tokens and hear of it (back-channel logout).
-    on_rights_changed(session, runtime, holders)
+    publish(session, runtime, RightsChanged(tuple(holders)))
     record(
         session,
         runtime.clock,
@@ -291,6 +405,7 @@ def assign_proxy(
             enterprise_id=proxy.enterprise_id,
             proxy_id=proxy.id,
         )
+        notify_proxy_assigned(session, runtime, proxy, assignment.account_id)
     return created
 
 
@@ -324,7 +439,7 @@ def unassign_proxy(
         raise ForbiddenError()
     session.delete(assignment)
     session.flush()
-    on_rights_changed(session, runtime, [assignment.account_id])
+    publish(session, runtime, RightsChanged((assignment.account_id,)))
     record(
         session,
         runtime.clock,
@@ -335,6 +450,7 @@ def unassign_proxy(
         enterprise_id=proxy.enterprise_id,
         proxy_id=proxy.id,
     )
+    notify_proxy_withdrawn(session, runtime, proxy, assignment.account_id)
 
 
 def find_proxy(session: DbSession, proxy_id: int) -> Proxy:

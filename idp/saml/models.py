@@ -30,6 +30,8 @@ class SamlRequest(db.Model):  # type: ignore[name-defined]
     force_authn: Mapped[bool] = mapped_column(Boolean, default=False)
     is_passive: Mapped[bool] = mapped_column(Boolean, default=False)
     name_id_format: Mapped[str] = mapped_column(String(128))
+    # Our authentication classes its RequestedAuthnContext accepts (idp.saml.authn_context).
+    authn_classes: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

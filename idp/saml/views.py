@@ -34,17 +34,12 @@ from werkzeug.wrappers import Response
 from idp.accounts.models import UserSession
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
-from idp.claims.identity import (
-    Identity,
-    build_citizen_identity,
-    identity_from_rights,
-    saml_attributes,
-)
-from idp.conditions.guard import declined_just_now, pending_version, send_to_conditions
-from idp.enterprises.models import Enterprise
+from idp.claims.identity import Identity, saml_attributes
+from idp.conditions.guard import send_to_conditions
 from idp.extensions import csrf, db, limiter
-from idp.federation import steps
-from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, acr_of
+from idp.federation import journey, steps
+from idp.federation.facts import LiveFacts
+from idp.oidc.acr import acr_of
 from idp.relying_parties import SamlServiceProvider
 from idp.saml import authn_context
 from idp.saml.messages import (
@@ -120,8 +115,10 @@ def single_sign_on() -> Response | tuple[str, int] | str:
     except _StatusAnswer as answer:
         db.session.commit()
         return answer.response
+    # Read before the commit, which expires every loaded object (reading after it is a SELECT).
+    token = pending.token
     db.session.commit()
-    return redirect(url_for("saml.resume", token=pending.token))
+    return redirect(url_for("saml.resume", token=token))
 
 
 def known_provider(message: IncomingMessage) -> SamlServiceProvider:
@@ -171,8 +168,10 @@ def _accept_authn_request(
         raise MessageError("replayed_request", message.message_id[:100]) from exc
     if name_id_format is None:
         raise _StatusAnswer(_status_response(pending, STATUS_INVALID_NAMEID_POLICY))
-    if not authn_context.satisfied(authn_request.requested_authn_context):
+    accepted = authn_context.accepted_classes(authn_request.requested_authn_context)
+    if not accepted:
         raise _StatusAnswer(_status_response(pending, STATUS_NO_AUTHN_CONTEXT))
+    pending.authn_classes = authn_context.stored(accepted)
     return pending
 
 
@@ -250,50 +249,29 @@ def resume(token: str) -> Response | tuple[str, int] | str:
     user_session = current_session()
     if user_session is not None and not user_session.is_authenticated:
         user_session = None
-    if _needs_fresh_sign_in(pending, provider, user_session):
-        if pending.is_passive:
-            return _finish_with_status(pending, STATUS_NO_PASSIVE)
-        if provider.audience == "citizen":
-            return redirect(url_for("citizens.login", next=request.path, acr="mfa"))
-        return redirect(url_for("accounts.login", next=request.path))
-    assert user_session is not None  # noqa: S101 (signed in past this point)
-    if user_session.account.must_change_password:
-        session["next"] = request.path
-        return redirect(url_for("accounts.change_password"))
-    conditions = pending_version(user_session.account)
-    if conditions is not None:
-        if declined_just_now(conditions):
-            steps.record_refusal(
-                _visit(pending, provider, user_session), provider.entity_id, "conditions_declined"
-            )
-            return _finish_with_status(pending, STATUS_REQUEST_DENIED)
-        if pending.is_passive:
-            return _finish_with_status(pending, STATUS_NO_PASSIVE)
-        return send_to_conditions(user_session.account, request.path)
-    answer = _steps(pending, provider, user_session)
+    visit = _visit(provider, user_session)
+    facts = LiveFacts(visit, shared=_shared)
+    demands = steps.demands(
+        provider.audience,
+        # Assertions state the emailed-code context or the passkey's: a sign-in by security
+        # question must add the code.
+        needs_emailed_code=True,
+        needs_phishing_resistant=authn_context.needs_passkey(
+            authn_context.loaded(pending.authn_classes)
+        ),
+        signed_in_after=pending.received_at if pending.force_authn else None,
+        passive=pending.is_passive,
+    )
+    outcome = journey.decide(demands, facts)
+    facts.settle(outcome)
+    answer = _answer(pending, provider, visit, outcome)
     db.session.commit()
     return answer
 
 
-def _needs_fresh_sign_in(
-    pending: SamlRequest, provider: SamlServiceProvider, user_session: UserSession | None
-) -> bool:
-    if user_session is None or user_session.authenticated_at is None:
-        return True
-    if user_session.account.portal != provider.audience:
-        # Citizens' services take citizen accounts only, enterprise services the others.
-        return True
-    if acr_of(user_session.amr) != ACR_PASSWORD_AND_EMAILED_CODE:
-        # Assertions state the emailed-code context (and RequestedAuthnContext was checked
-        # against it): a sign-in by security question must add the code.
-        return True
-    # ForceAuthn: a password and a code entered after the request arrived.
-    return pending.force_authn and user_session.authenticated_at < pending.received_at
-
-
-def _visit(
-    pending: SamlRequest, provider: SamlServiceProvider, user_session: UserSession
-) -> steps.Visit:
+def _visit(provider: SamlServiceProvider, user_session: UserSession | None) -> steps.Visit | None:
+    if user_session is None:
+        return None
     return steps.Visit(
         user_session=user_session,
         ministry_key=provider.ministry,
@@ -304,59 +282,53 @@ def _visit(
     )
 
 
-def _steps(
-    pending: SamlRequest, provider: SamlServiceProvider, user_session: UserSession
-) -> Response | tuple[str, int] | str:
-    visit = _visit(pending, provider, user_session)
-    if provider.audience == "citizen":
-        return _citizen_steps(pending, provider, user_session, visit)
-    options = steps.enterprise_options(visit)
-    if visit.decision == steps.DECISION_DENY or (not options and pending.is_passive):
-        steps.record_refusal(visit, provider.entity_id, "declined" if options else "no_rights")
-        return _finish_with_status(pending, STATUS_REQUEST_DENIED)
-    if not options:
-        return steps.no_rights_page(visit)
-    try:
-        held = steps.chosen_enterprise(visit, options)
-    except steps.ChoiceRefusedError:
-        return error_page("enterprise_refused")
-    if held is None:
-        if pending.is_passive:
-            return _finish_with_status(pending, STATUS_NO_PASSIVE)
-        return steps.choice_page(visit, options)
-    rt = runtime()
-    account = user_session.account
-    enterprise = db.session.get(Enterprise, held.enterprise_id)
-    assert enterprise is not None  # noqa: S101
-    identity = identity_from_rights(db.session, rt, account, enterprise, held)
-    shared = ["openid", "profile", "email", "enterprise", *sorted(identity.rights)]
-    if steps.consent_needed(visit, shared):
-        if pending.is_passive:
-            return _finish_with_status(pending, STATUS_NO_PASSIVE)
-        return steps.consent_page(visit, enterprise, shared)
-    return _respond(pending, provider, visit, identity, held.enterprise_id)
+def _shared(identity: Identity) -> list[str]:
+    """What the assertion carries, for the consent: a citizen's identity, or a person acting
+    for an enterprise with their rights at this ministry."""
+    if identity.enterprise is None:
+        return ["openid", "profile", "email"]
+    return ["openid", "profile", "email", "enterprise", *sorted(identity.rights)]
 
 
-def _citizen_steps(
+def _answer(
     pending: SamlRequest,
     provider: SamlServiceProvider,
-    user_session: UserSession,
-    visit: steps.Visit,
+    visit: steps.Visit | None,
+    outcome: journey.Outcome,
 ) -> Response | tuple[str, int] | str:
-    """A citizen's service: no enterprise, no rights, only the consent to share who they are."""
-    if visit.decision == steps.DECISION_DENY:
-        steps.record_refusal(visit, provider.entity_id, "declined")
-        return _finish_with_status(pending, STATUS_REQUEST_DENIED)
-    rt = runtime()
-    identity = build_citizen_identity(db.session, rt, user_session.account, provider.ministry)
-    if identity is None:
-        return error_page("request_expired")
-    shared = ["openid", "profile", "email"]
-    if steps.consent_needed(visit, shared):
-        if pending.is_passive:
-            return _finish_with_status(pending, STATUS_NO_PASSIVE)
-        return steps.consent_page(visit, None, shared)
-    return _respond(pending, provider, visit, identity, None)
+    """The journey's outcome as SAML says it."""
+    if pending.is_passive and journey.shows_a_page(outcome):
+        return _finish_with_status(pending, STATUS_NO_PASSIVE)
+    match outcome:
+        case journey.SignInNeeded(reason=journey.SignInReason.ACR_TOO_WEAK) if (
+            authn_context.needs_passkey(authn_context.loaded(pending.authn_classes))
+        ):
+            # Signed in with the code: the passkey step, then back to this request.
+            return redirect(url_for("passkeys.confirm", next=request.path))
+        case journey.SignInNeeded():
+            if provider.audience == "citizen":
+                return redirect(url_for("citizens.login", next=request.path, acr="mfa"))
+            return redirect(url_for("accounts.login", next=request.path))
+        case journey.NoIdentity():
+            return error_page("request_expired")
+        case journey.ChoiceRefused():
+            return error_page("enterprise_refused")
+    assert visit is not None  # noqa: S101 (past a sign-in, every outcome has a person)
+    match outcome:
+        case journey.Ready():
+            return _respond(pending, provider, visit, outcome.identity, outcome.enterprise_id)
+        case journey.Denied(reason=reason):
+            steps.record_refusal(visit, provider.entity_id, reason.value)
+            return _finish_with_status(pending, STATUS_REQUEST_DENIED)
+        case journey.PasswordChange():
+            session["next"] = request.path
+            return redirect(url_for("accounts.change_password"))
+        case journey.ConditionsToAccept():
+            return send_to_conditions(visit.user_session.account, request.path)
+    page = steps.journey_page(visit, outcome)
+    if page is None:
+        raise AssertionError(f"unmapped outcome {outcome!r}")
+    return page
 
 
 def _respond(
@@ -400,7 +372,9 @@ def _authn_response(
         sp_entity_id=provider.entity_id,
         name_id=name_id,
         authn={
-            "class_ref": ACR_PASSWORD_AND_EMAILED_CODE,
+            "class_ref": authn_context.class_to_state(
+                authn_context.loaded(pending.authn_classes), acr_of(user_session.amr)
+            ),
             "authn_auth": server.config.entityid,
             "authn_instant": int(user_session.authenticated_at.timestamp()),
         },

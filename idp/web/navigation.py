@@ -44,6 +44,8 @@ _ITEMS = (
     ("audit.history", _l("Activity history"), _ESM),
     ("mailbox.index", _l("Messages"), None),
     ("consents.index", _l("Connected services"), None),
+    ("accounts.sessions", _l("My sessions"), None),
+    ("accounts.passkeys", _l("My passkeys"), None),
 )
 
 
@@ -53,6 +55,8 @@ _CITIZEN_ITEMS = (
     ("citizens.change_password_page", _l("Password")),
     ("citizens.change_email", _l("Email address")),
     ("citizens.change_questions", _l("Security questions")),
+    ("citizens.sessions", _l("My sessions")),
+    ("citizens.passkeys", _l("My passkeys")),
 )
 
 

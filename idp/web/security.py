@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from idp.config import Settings
 from idp.relying_parties import Registry
+from idp.web.machine import machine_endpoints
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -54,7 +56,7 @@ def init_security(app: Flask, settings: Settings, registry: Registry) -> None:
     policy["form-action"] = " ".join(["'self'", *relying_party_origins(registry)])
     # One Talisman per app: the extension keeps its options on the instance, so a shared one
     # would give every app the options of the last app built.
-    app.extensions["talisman"] = Talisman(
+    talisman = app.extensions["talisman"] = Talisman(
         app,
         force_https=False,  # TLS ends at the reverse proxy; HSTS below tells browsers to stay.
         strict_transport_security=settings.uses_https,
@@ -70,6 +72,8 @@ def init_security(app: Flask, settings: Settings, registry: Registry) -> None:
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
 
+    _fixed_headers_for_machine_endpoints(app, talisman, settings)
+
     @app.after_request
     def _no_store(response: Response) -> Response:
         # Pages carry personal data and one-time state: never kept by browsers or proxies.
@@ -77,3 +81,35 @@ def init_security(app: Flask, settings: Settings, registry: Registry) -> None:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
+
+
+def machine_headers(settings: Settings) -> dict[str, str]:
+    """The security headers of a JSON answer to a program: nothing in it runs, frames or is
+    sniffed, and HTTPS is remembered."""
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
+    if settings.uses_https:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def _fixed_headers_for_machine_endpoints(
+    app: Flask, talisman: Talisman, settings: Settings
+) -> None:
+    """Talisman builds a page's headers per response (its CSP from the policy dict); the
+    machine endpoints (idp/web/machine.py) get a fixed set instead, set in one update."""
+    fixed = machine_headers(settings)
+    hooks = app.after_request_funcs[None]
+    talisman_hook = hooks[hooks.index(talisman._set_response_headers)]  # noqa: SLF001
+
+    def _set_response_headers(response: Response) -> Response:
+        if request.endpoint in machine_endpoints(app):
+            response.headers.update(fixed)
+            return response
+        return cast(Response, talisman_hook(response))
+
+    hooks[hooks.index(talisman_hook)] = _set_response_headers

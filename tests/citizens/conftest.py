@@ -158,7 +158,9 @@ class CitizenBrowser:
         return self.post("/citoyens/connexion/mot-de-passe", {"password": password})
 
     def code_step(self, email: str) -> Any:
-        return self.post("/connexion/code", {"code": self.smtp.last_code(email)})
+        response = self.post("/connexion/code", {"code": self.smtp.last_code(email)})
+        response.close()  # as a server does: the notices deferred to then are sent
+        return response
 
     def answer(self, answer: str) -> Any:
         return self.post("/citoyens/connexion/question", {"answer": answer})

@@ -135,7 +135,8 @@ def test_home_shows_the_previous_access(browser, citizen, clock):
     browser.language("en")
     browser.sign_in(citizen)
     first = text_of(browser.client.get("/citoyens/"))
-    assert "This is your first sign-in." in first
+    assert "This is your first sign-in: there is no earlier access to check." in first
+    assert "If you do not recognise this access" not in first
     assert "You have not signed in to a service with this account yet." in first
     sign_out(browser)
     clock.advance(days=3)
@@ -143,7 +144,8 @@ def test_home_shows_the_previous_access(browser, citizen, clock):
     page = text_of(browser.client.get("/citoyens/"))
     previous = page.split("Previous access", 1)[1].split("Your account", 1)[0]
     assert "November 22, 2026" in previous
-    assert "This is your first sign-in." not in page
+    assert "This is your first sign-in" not in page
+    assert "If you do not recognise this access" in page
 
 
 # -- password ---------------------------------------------------------------------------------

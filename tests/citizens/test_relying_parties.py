@@ -16,16 +16,7 @@ from joserfc.jwk import KeySet
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 
 from idp.accounts.models import AccountRole
-from idp.claims.identity import (
-    SAML_ATTRIBUTE_PREFIX,
-    SAML_DISPLAY_NAME,
-    SAML_EMAIL,
-    SAML_FAMILY_NAME,
-    SAML_GIVEN_NAME,
-    build_citizen_identity,
-    oidc_claims,
-    saml_attributes,
-)
+from idp.claims.identity import build_citizen_identity, oidc_claims, saml_attributes
 from idp.extensions import db
 from idp.relying_parties import RegistryError, load_registry
 from tests.citizens.conftest import OLIVIER, CitizenBrowser, live_session
@@ -501,11 +492,11 @@ def test_a_citizen_identity_as_saml_attributes(citizen, runtime):
     attributes = saml_attributes(identity)
 
     assert attributes == {
-        SAML_GIVEN_NAME: ["Olivier"],
-        SAML_FAMILY_NAME: ["Lavoie"],
-        SAML_DISPLAY_NAME: ["Olivier Lavoie"],
-        SAML_EMAIL: [OLIVIER.email],
-        f"{SAML_ATTRIBUTE_PREFIX}ministry": ["melccfp"],
+        "urn:oid:2.5.4.42": ["Olivier"],
+        "urn:oid:2.5.4.4": ["Lavoie"],
+        "urn:oid:2.16.840.1.113730.3.1.241": ["Olivier Lavoie"],
+        "urn:oid:0.9.2342.19200300.100.1.3": [OLIVIER.email],
+        "urn:clicsequr:attribute:ministry": ["melccfp"],
     }
     claims = oidc_claims(identity, frozenset({"openid", "profile", "email", "enterprise"}))
     assert claims["sub"] == identity.subject
@@ -600,7 +591,7 @@ def test_a_citizen_signs_in_to_a_citizen_saml_service(browser, citizen, citizen_
         "sn": ["Lavoie"],
         "displayName": ["Olivier Lavoie"],
         "mail": [OLIVIER.email],
-        f"{SAML_ATTRIBUTE_PREFIX}ministry": ["melccfp"],
+        "urn:clicsequr:attribute:ministry": ["melccfp"],
     }
     statement = parsed.assertion.authn_statement[0]
     assert statement.authn_context.authn_context_class_ref.text == MFA

@@ -110,12 +110,13 @@ class Mailbox:
         return code
 
     def link_for(self, context: BrowserContext, email: str, path: str) -> str:
-        """The address in the newest email to ``email`` whose path starts with ``path``."""
+        """The address in the newest email to ``email`` holding a link whose path starts with
+        ``path``."""
         pattern = re.compile(rf"(https?://\S+?{re.escape(path)}\S*)")
         return self._newest(context, email, pattern, lambda _found: True)
 
     def newest_saying(self, context: BrowserContext, email: str, text: str) -> str:
-        """The body of the newest email to ``email``, once it contains ``text``."""
+        """The body of the newest email to ``email`` that contains ``text``."""
         pattern = re.compile(rf"((?s:.*){re.escape(text)}(?s:.*))")
         return self._newest(context, email, pattern, lambda _found: True)
 
@@ -146,8 +147,10 @@ class Mailbox:
         pattern: re.Pattern[str],
         wanted: Callable[[str], bool],
     ) -> str:
-        """Group 1 of ``pattern`` in the newest email to ``email``, once ``wanted`` by the
-        caller; the page is reloaded until it is there."""
+        """Group 1 of ``pattern`` in the newest email to ``email`` that matches it, once
+        ``wanted`` by the caller; the page is reloaded until it is there. Emails that do not
+        match are passed over: a notice (« Nouvelle connexion à votre compte ») may land after
+        the code or link the test waits for."""
         tab = context.new_page()
         try:
             tab.goto(self._page)
@@ -156,20 +159,27 @@ class Mailbox:
             # loaded machine that can take a few seconds, so wait by the clock, not by reloads.
             deadline = time.monotonic() + MAILBOX_WAIT_SECONDS
             while True:
-                newest = self._mails_to(tab, email).first
-                if newest.count():
-                    found = pattern.search(newest.locator(".mail-body").inner_text())
-                    if found and wanted(found.group(1)):
-                        return found.group(1)
+                found = self._newest_match(tab, email, pattern)
+                if found is not None and wanted(found):
+                    return found
                 if time.monotonic() > deadline:
                     break
                 tab.wait_for_timeout(200)
                 tab.reload()
+            shown = self._mails_to(tab, email).locator(".mail-body").all_inner_texts()
             raise AssertionError(
-                f"nothing new matching {pattern.pattern} for {email} in the demo mailbox {self.url}"
+                f"nothing new matching {pattern.pattern} for {email} in the demo mailbox "
+                f"{self.url}; its {len(shown)} emails to that address, newest first: {shown[:3]}"
             )
         finally:
             tab.close()
+
+    def _newest_match(self, tab: Page, email: str, pattern: re.Pattern[str]) -> str | None:
+        for body in self._mails_to(tab, email).locator(".mail-body").all_inner_texts():
+            found = pattern.search(body)
+            if found:
+                return found.group(1)
+        return None
 
     @staticmethod
     def _mails_to(tab: Page, email: str) -> Locator:

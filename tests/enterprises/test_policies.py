@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from idp.accounts.models import AccountRole, AccountStatus
-from idp.enterprises.policies import can_change_enterprise_settings, can_reset_password_of
+from idp.enterprises.policies import (
+    can_cancel_user_file,
+    can_change_enterprise_settings,
+    can_reset_password_of,
+    can_set_status,
+)
 from idp.extensions import db
 
 # (actor, target, resets allowed by the representative, expected)
@@ -67,3 +72,25 @@ def test_can_reset_password_of(people, actor, target, allowed, expected):
 def test_only_the_representative_changes_the_enterprise_settings(people, actor, expected):
     enterprise_id = people["esm"].enterprise_id
     assert can_change_enterprise_settings(people[actor], enterprise_id) is expected
+
+
+# (actor, target, may suspend or reactivate, may cancel)
+STATUS_TABLE = [
+    ("esm", "user", True, True),
+    ("esm", "other_esm", True, False),  # another ESM: suspended or reactivated, not cancelled
+    ("esm", "esm", False, False),  # never oneself
+    ("esm", "representative", False, False),
+    ("esm", "outsider_user", False, False),
+    ("suspended_esm", "user", False, False),
+    ("representative", "user", False, False),
+    ("user", "other_user", False, False),
+]
+
+
+@pytest.mark.parametrize(("actor", "target", "suspends", "cancels"), STATUS_TABLE)
+def test_who_may_change_the_status_of_a_user_file(people, actor, target, suspends, cancels):
+    who, whom = people[actor], people[target]
+    assert can_cancel_user_file(who, whom) is cancels
+    assert can_set_status(who, whom, AccountStatus.CANCELLED) is cancels
+    assert can_set_status(who, whom, AccountStatus.SUSPENDED) is suspends
+    assert can_set_status(who, whom, AccountStatus.ACTIVE) is suspends

@@ -14,7 +14,9 @@ from tests.conftest import csrf_token
 def test_home_shows_the_account_and_its_enterprise(auth, person, clock):
     auth.sign_in(person)
     page = auth.client.get("/?lang=en").get_data(as_text=True)
-    assert "This is your first sign-in." in page
+    assert "This is your first sign-in: there is no earlier access to check." in page
+    # No advice about an access to recognise when there is none.
+    assert "If you do not recognise this access" not in page
     assert person.user_code in page
     assert "Electronic services manager" in page
     assert person.account.enterprise.legal_name in page
@@ -25,7 +27,8 @@ def test_home_shows_the_account_and_its_enterprise(auth, person, clock):
     clock.advance(hours=1)
     auth.sign_in(person)
     again = auth.client.get("/?lang=en").get_data(as_text=True)
-    assert "This is your first sign-in." not in again
+    assert "This is your first sign-in" not in again
+    assert "If you do not recognise this access" in again
     assert '<time datetime="' in again
 
 

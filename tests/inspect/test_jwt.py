@@ -54,6 +54,24 @@ def test_valid_id_token_is_explained(app, runtime):
     assert "Problèmes" not in result.output
 
 
+def test_a_passkey_sign_in_is_explained(app, runtime):
+    token = id_token(runtime, acr="urn:clicsequr:acr:phr", amr=["pwd", "hwk", "user", "mfa"])
+
+    result = run(app, token)
+
+    assert result.exit_code == 0, result.output
+    assert "résistante à l'hameçonnage" in result.output
+    assert "hwk (clé d'accès" in result.output
+    assert "user (la personne s'est identifiée à sa clé" in result.output
+
+
+def test_an_unknown_acr_names_the_ones_offered(app, runtime):
+    result = run(app, id_token(runtime, acr="urn:example:acr:gold"), "--lang", "en")
+
+    assert "Unknown authentication level" in result.output
+    assert "urn:clicsequr:acr:phr, urn:clicsequr:acr:mfa, urn:clicsequr:acr:kba" in result.output
+
+
 def test_each_claim_of_the_provider_is_known(app, runtime):
     report = inspect_token(id_token(runtime), runtime.keystore, runtime.clock())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from idp.accounts.models import UserSession
@@ -12,10 +13,23 @@ from idp.extensions import db
 from idp.mfa.step_up import is_recent
 
 
-def test_is_recent_window(clock):
-    assert is_recent(clock.now - timedelta(minutes=10), clock.now)
-    assert not is_recent(clock.now - timedelta(minutes=10, seconds=1), clock.now)
-    assert not is_recent(None, clock.now)
+def test_is_recent_window(runtime, clock):
+    assert is_recent(runtime, clock.now - timedelta(minutes=10))
+    assert not is_recent(runtime, clock.now - timedelta(minutes=10, seconds=1))
+    assert not is_recent(runtime, None)
+
+
+class TestAShorterWindow:
+    """The window is a setting (``IDP_MFA_STEP_UP_WINDOW_SECONDS``)."""
+
+    @pytest.fixture
+    def app_config(self, app_config):
+        app_config["mfa_step_up_window_seconds"] = 120
+        return app_config
+
+    def test_the_configured_window_is_the_one_applied(self, runtime, clock):
+        assert is_recent(runtime, clock.now - timedelta(minutes=2))
+        assert not is_recent(runtime, clock.now - timedelta(minutes=2, seconds=1))
 
 
 def test_step_up_sends_a_code_and_returns_to_the_page(auth, person, smtp, clock):

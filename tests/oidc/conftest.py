@@ -85,6 +85,11 @@ def client_secrets() -> Secrets:
 
 @pytest.fixture
 def relying_parties(tmp_path: Path, client_secrets: Secrets) -> Path:
+    return write_relying_parties(tmp_path, client_secrets)
+
+
+def write_relying_parties(tmp_path: Path, client_secrets: Secrets) -> Path:
+    """The test world's registrations, in ``tmp_path/relying_parties``."""
     directory = tmp_path / "relying_parties"
     directory.mkdir()
 

@@ -550,6 +550,22 @@ def test_prompt_none_for_a_person_without_rights_is_access_denied(auth, browser,
     assert_redirected_error(browser.open(request), "access_denied", request.state, IQEA_CALLBACK)
 
 
+def test_prompt_none_with_a_temporary_password_is_interaction_required(auth, browser, factory):
+    """The password change comes before anything else, and it is a page: the site is told so
+    instead of its silent request being led to a form."""
+    auth.sign_in(factory.person(temporary=True))
+    request = browser.request(prompt="none")
+    response = browser.open(request)
+    assert_redirected_error(response, "interaction_required", request.state, IQEA_CALLBACK)
+
+
+def test_every_outcome_that_shows_a_page_has_its_prompt_none_error():
+    from idp.federation import journey
+    from idp.oidc.views.authorize import _PASSIVE_ERRORS
+
+    assert set(_PASSIVE_ERRORS) == journey.SHOWS_A_PAGE
+
+
 # -- 5. fresh sign-in: prompt=login, max_age, auth_time ---------------------------------------
 
 

@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 ISSUER_HOST = "idp.prod.test"
 ISSUER = f"https://{ISSUER_HOST}"
 TIMEOUT_SECONDS = 60
-# gunicorn closes a keep-alive connection idle for 5 s (config/gunicorn.conf.py): reconnect
-# before sending on one idle for longer than this, rather than lose a request to that race.
-IDLE_RECONNECT_SECONDS = 3.0
+# The tests' gunicorn closes a keep-alive connection idle for 120 s (servers.KEEPALIVE_SECONDS):
+# reconnect before sending on one idle longer than this, rather than lose a request to that race.
+IDLE_RECONNECT_SECONDS = 100.0
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 

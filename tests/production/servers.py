@@ -6,6 +6,10 @@ What the tests add to the production command, and why:
 - ``GUNICORN_CMD_ARGS`` (gunicorn's own way to add options to a configuration file) sets an
   access log whose lines carry the worker's PID and the request's ``X-Test-Tag`` header, so a
   test can tell which worker served each of its requests (the app exposes no worker id);
+  and a keep-alive of ``KEEPALIVE_SECONDS`` instead of 5 s, as a host behind a reverse proxy
+  would have: a connection pinned to a worker must stay with it while a loaded machine takes
+  several seconds to pin the others (CI once saw every pinned connection to worker B expire,
+  reconnect, and land on worker A);
 - ``PROMETHEUS_MULTIPROC_DIR``: a folder of the test's own for the workers' counter files.
 
 The process runs in its own process group; its output goes to
@@ -35,6 +39,8 @@ GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 WORKERS = 2
 STARTUP_SECONDS = 60
 STOP_SECONDS = 25
+# Longer than any pinning (pinned_connections gives up after a minute).
+KEEPALIVE_SECONDS = 120
 # How long an access-log line may lag behind its response (gunicorn writes it after sending).
 ACCESS_LOG_LAG_SECONDS = 5.0
 ACCESS_FORMAT = "%(p)s %({x-test-tag}i)s %(s)s %(m)s %(U)s"
@@ -143,7 +149,7 @@ class IdpServer:
         gunicorn hands each new connection to whichever worker accepts it first; a connection
         then stays with that worker. Probing a batch of new connections with ``/healthz`` and
         reading the access log tells which is whose; surplus connections are closed. Use them
-        within a few seconds: gunicorn closes idle connections after 5 s.
+        within a minute or so: the tests' gunicorn closes idle connections after KEEPALIVE_SECONDS.
         """
         by_pid: dict[int, list[Connection]] = {}
         # On a loaded machine one worker may accept every connection for a while: keep trying
@@ -231,6 +237,8 @@ def start_gunicorn(name: str, settings: dict[str, str], workdir: Path) -> IdpSer
     access_log_path.unlink(missing_ok=True)
     workdir.mkdir(parents=True, exist_ok=True)
     extra = [
+        "--keep-alive",
+        str(KEEPALIVE_SECONDS),
         "--access-logfile",
         str(access_log_path),
         "--access-logformat",

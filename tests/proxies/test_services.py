@@ -19,6 +19,7 @@ from idp.proxies.services import (
     create_proxy,
     unassign_proxy,
 )
+from tests.grants import iqea_grant
 
 IQEA = frozenset({"melccfp.iqea.operator"})
 TODAY = date(2026, 11, 22)  # the test clock's day
@@ -232,3 +233,183 @@ def test_every_change_is_audited(runtime, world):
         "proxies:proxy:extend",
         "proxies:proxy:cancel",
     ]
+
+
+def test_the_holder_is_told_in_the_mailbox_when_a_proxy_is_assigned_and_withdrawn(runtime, world):
+    from idp.mailbox.models import MailboxMessage, MessageKind
+
+    proxy = new_proxy(runtime, world, kind=ProxyKind.EXTERNAL, agent_identifier=world.firm.neq)
+    [assignment] = assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
+    db.session.commit()
+    unassign_proxy(db.session, runtime, world.esm, assignment)
+    db.session.commit()
+    received = db.session.scalars(
+        select(MailboxMessage)
+        .where(MailboxMessage.account_id == world.consultant.id)
+        .order_by(MailboxMessage.id)
+    ).all()
+    assert [m.kind for m in received] == [MessageKind.PROXY_ASSIGNED, MessageKind.PROXY_WITHDRAWN]
+    assigned, withdrawn = received
+    mandator = world.emitter.legal_name
+    assert assigned.subject_fr.startswith("Procuration attribuée")
+    assert mandator in assigned.subject_fr
+    assert f"« {proxy.description} »" in assigned.body_fr
+    assert proxy.ends_on.isoformat() in assigned.body_en
+    assert f"« {proxy.description} »" in withdrawn.body_fr
+    assert "withdrawn" in withdrawn.subject_en
+
+
+# -- changing what a proxy gives ------------------------------------------------------------------
+
+VERIFIER = frozenset({"melccfp.iqea.verifier"})
+
+
+def _change(runtime, world, proxy, grants, *, actor=None, description=None, verified_at=None):
+    from idp.proxies.services import change_proxy
+
+    change = change_proxy(
+        db.session,
+        runtime,
+        actor or world.esm,
+        proxy,
+        description=proxy.description if description is None else description,
+        grants=grants,
+        verified_at=verified_at,
+    )
+    db.session.commit()
+    return change
+
+
+def _holder_grant(runtime, account):
+    grant = iqea_grant(runtime, account)
+    db.session.commit()
+    return grant
+
+
+def test_a_right_taken_away_ends_the_holders_grants_at_once(runtime, world):
+    proxy = new_proxy(runtime, world, grants=[MinistryGrant("melccfp", False, IQEA | VERIFIER)])
+    assign_proxy(db.session, runtime, world.esm, proxy, [world.user.id])
+    db.session.commit()
+    grant = _holder_grant(runtime, world.user)
+
+    change = _change(runtime, world, proxy, [MinistryGrant("melccfp", False, IQEA)])
+
+    assert change.after == {"melccfp": IQEA}
+    db.session.expire_all()
+    assert [m.right_ids for m in proxy.ministries] == [IQEA]
+    assert db.session.get(type(grant), grant.id).revoked_at is not None
+
+
+def test_a_right_added_leaves_the_grants_and_applies_at_the_next_sign_in(runtime, world):
+    proxy = new_proxy(runtime, world)
+    assign_proxy(db.session, runtime, world.esm, proxy, [world.user.id])
+    db.session.commit()
+    grant = _holder_grant(runtime, world.user)
+
+    _change(runtime, world, proxy, [MinistryGrant("melccfp", False, IQEA | VERIFIER)])
+
+    db.session.expire_all()
+    assert [m.right_ids for m in proxy.ministries] == [IQEA | VERIFIER]
+    assert db.session.get(type(grant), grant.id).revoked_at is None
+
+
+def test_a_change_can_add_and_drop_ministries_and_lift_the_restriction(runtime, world):
+    proxy = new_proxy(runtime, world)
+    _change(
+        runtime,
+        world,
+        proxy,
+        [MinistryGrant("amf", True)],
+        verified_at=runtime.clock(),
+    )
+    db.session.expire_all()
+    assert [(m.ministry_key, m.unrestricted, m.right_ids) for m in proxy.ministries] == [
+        ("amf", True, frozenset())
+    ]
+    # And back, in one flush: no unique constraint trips on a row deleted and re-added.
+    _change(runtime, world, proxy, [MinistryGrant("melccfp", False, IQEA)])
+    db.session.expire_all()
+    assert [(m.ministry_key, m.right_ids) for m in proxy.ministries] == [("melccfp", IQEA)]
+
+
+def test_a_change_that_gives_more_to_another_enterprise_needs_a_recent_code(runtime, world, clock):
+    from idp.errors import StepUpRequiredError
+
+    proxy = new_proxy(runtime, world, kind=ProxyKind.EXTERNAL, agent_identifier=world.firm.neq)
+    clock.advance(hours=1)
+    wider = [MinistryGrant("melccfp", False, IQEA | VERIFIER)]
+    with pytest.raises(StepUpRequiredError):
+        _change(runtime, world, proxy, wider, verified_at=runtime.clock() - timedelta(hours=1))
+    db.session.rollback()
+    # Narrower, or the same rights with a new description: no code needed.
+    _change(runtime, world, proxy, [MinistryGrant("melccfp", False, IQEA)], description="Autre")
+    _change(runtime, world, proxy, wider, verified_at=runtime.clock())
+    db.session.expire_all()
+    assert [m.right_ids for m in proxy.ministries] == [IQEA | VERIFIER]
+
+
+def test_a_change_that_lifts_the_restriction_needs_a_recent_code(runtime, world, clock):
+    from idp.errors import StepUpRequiredError
+
+    proxy = new_proxy(runtime, world)
+    clock.advance(hours=1)
+    with pytest.raises(StepUpRequiredError):
+        _change(runtime, world, proxy, [MinistryGrant("melccfp", True)])
+
+
+@pytest.mark.parametrize(
+    ("grants", "description", "field"),
+    [
+        ([MinistryGrant("melccfp", False, IQEA)], None, "grants"),  # nothing changed
+        ([MinistryGrant("melccfp", False, IQEA)], "  ", "description"),
+        ([], None, "grants"),
+        ([MinistryGrant("melccfp", False, frozenset({"amf.payments"}))], None, "grants"),
+    ],
+)
+def test_a_change_is_refused_with_the_field_to_correct(runtime, world, grants, description, field):
+    proxy = new_proxy(runtime, world)
+    with pytest.raises(ValidationError) as error:
+        _change(runtime, world, proxy, grants, description=description)
+    assert error.value.details["field"] == field
+
+
+def test_only_the_mandators_esm_changes_a_proxy_in_force(runtime, world, clock):
+    proxy = new_proxy(runtime, world, kind=ProxyKind.EXTERNAL, agent_identifier=world.firm.neq)
+    wider = [MinistryGrant("melccfp", True)]
+    for actor in (world.firm_esm, world.user):
+        with pytest.raises(ForbiddenError):
+            _change(runtime, world, proxy, wider, actor=actor, verified_at=runtime.clock())
+    cancel_proxy(db.session, runtime, world.esm, proxy)
+    db.session.commit()
+    with pytest.raises(ConflictError):
+        _change(runtime, world, proxy, [MinistryGrant("melccfp", False, VERIFIER)])
+
+
+def test_a_change_is_audited_with_before_and_after_and_told_to_holders_and_agent(runtime, world):
+    from idp.mailbox.models import MailboxMessage, MessageKind
+
+    proxy = new_proxy(
+        runtime,
+        world,
+        kind=ProxyKind.EXTERNAL,
+        agent_identifier=world.firm.neq,
+        grants=[MinistryGrant("melccfp", False, IQEA | VERIFIER)],
+    )
+    assign_proxy(db.session, runtime, world.firm_esm, proxy, [world.consultant.id])
+    db.session.commit()
+
+    _change(runtime, world, proxy, [MinistryGrant("melccfp", False, IQEA)], description="Vérif")
+
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "proxies:proxy:change")
+    ).one()
+    assert event.details["before"] == {"melccfp": sorted(IQEA | VERIFIER)}
+    assert event.details["after"] == {"melccfp": sorted(IQEA)}
+    assert (event.details["description_before"], event.details["description_after"]) == (
+        "Déclaration IQEA",
+        "Vérif",
+    )
+    told = db.session.scalars(
+        select(MailboxMessage.account_id).where(MailboxMessage.kind == MessageKind.PROXY_CHANGED)
+    ).all()
+    assert sorted(told) == sorted([world.consultant.id, world.firm_esm.id])

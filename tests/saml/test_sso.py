@@ -53,6 +53,8 @@ from idp.proxies.services import MinistryGrant, assign_proxy, create_proxy
 from idp.relying_parties import new_client_secret
 from tests.conftest import TEST_PASSWORD, Person, csrf_token
 from tests.oidc.conftest import Browser, exchange, write_client
+from tests.passkeys.authenticator import SoftwareAuthenticator
+from tests.passkeys.test_views import add_passkey, options_in, post_answer
 from tests.saml.conftest import IQEA_SP, ServiceProvider, _service_provider
 
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -64,6 +66,8 @@ RSA_OAEP = {
     "http://www.w3.org/2009/xmlenc11#rsa-oaep",
 }
 ACR_MFA = "urn:clicsequr:acr:mfa"
+ACR_PHR = "urn:clicsequr:acr:phr"
+PASSKEY_STEP = "/connexion/cle-d-acces/confirmer"
 PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 ATTRIBUTE = "urn:clicsequr:attribute:"
 
@@ -230,9 +234,11 @@ class SamlBrowser:
         *,
         enterprise_id: int | None = None,
         consent: bool = True,
+        passkey: SoftwareAuthenticator | None = None,
         **kwargs: Any,
     ) -> Posted:
-        """Send an AuthnRequest and go on until the provider posts a Response to the ACS."""
+        """Send an AuthnRequest and go on until the provider posts a Response to the ACS (the
+        person answers the passkey step with ``passkey`` when it is asked)."""
         request_id, saml_client, response = self.send(sp, **kwargs)
         pages: list[str] = []
         token_path = None
@@ -242,6 +248,13 @@ class SamlBrowser:
                 if urlsplit(location).path.startswith("/saml/sso/"):
                     token_path = urlsplit(location).path
                     response = self.client.get(path_of(location))
+                    continue
+                if urlsplit(location).path == PASSKEY_STEP:
+                    assert passkey is not None, "the passkey step was asked without a passkey"
+                    pages.append("passkey")
+                    page = self.client.get(path_of(location)).get_data(as_text=True)
+                    answer = passkey.get(options_in(page))
+                    response = post_answer(self.auth, path_of(location), page, answer)
                     continue
                 assert urlsplit(location).path == "/connexion", location
                 assert person is not None, "sign-in asked without a person"
@@ -632,6 +645,14 @@ def test_is_passive_before_consent_gets_no_passive(browser, auth, amf_sp, esm_pe
     assert posted.status_codes == [STATUS_RESPONDER, STATUS_NO_PASSIVE]
 
 
+def test_is_passive_with_a_temporary_password_gets_no_passive(browser, auth, amf_sp, factory):
+    auth.sign_in(factory.person(temporary=True))
+    posted = browser.run(amf_sp, is_passive="true")
+
+    assert posted.pages == []
+    assert posted.status_codes == [STATUS_RESPONDER, STATUS_NO_PASSIVE]
+
+
 # -- RequestedAuthnContext ------------------------------------------------------------------------
 
 
@@ -655,14 +676,77 @@ def test_requested_authn_context_honoured(browser, iqea_sp, operator_person, req
 
 @pytest.mark.parametrize(
     "requested",
-    [authn_context("exact", PASSWORD_PROTECTED), authn_context("better", ACR_MFA)],
-    ids=["exact-ppt", "better-mfa"],
+    [
+        authn_context("exact", PASSWORD_PROTECTED),
+        authn_context("better", ACR_PHR),
+        authn_context("maximum", PASSWORD_PROTECTED),
+    ],
+    ids=["exact-ppt", "better-phr", "maximum-ppt"],
 )
 def test_authn_context_not_offered_gets_no_authn_context(browser, iqea_sp, requested):
     posted = browser.run(iqea_sp, requested_authn_context=requested)
 
     assert posted.pages == []
     assert posted.status_codes == [STATUS_RESPONDER, STATUS_NO_AUTHN_CONTEXT]
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [authn_context("exact", ACR_PHR), authn_context("better", ACR_MFA)],
+    ids=["exact-phr", "better-mfa"],
+)
+def test_a_request_for_the_passkey_class_goes_through_the_passkey_step(
+    browser, auth, iqea_sp, operator_person, requested
+):
+    key = SoftwareAuthenticator()
+    auth.sign_in(operator_person)
+    add_passkey(auth, key)
+
+    posted = browser.run(iqea_sp, requested_authn_context=requested, passkey=key)
+
+    assert posted.pages == ["passkey", "consent"]
+    assert posted.status_codes == [STATUS_SUCCESS]
+    statement = posted.parsed().assertion.authn_statement[0]
+    assert statement.authn_context.authn_context_class_ref.text == ACR_PHR
+
+
+def test_a_request_for_the_passkey_class_without_one_never_gets_an_assertion(
+    browser, auth, client, iqea_sp, operator_person
+):
+    auth.sign_in(operator_person)
+    _request_id, _saml_client, response = browser.send(
+        iqea_sp, requested_authn_context=authn_context("exact", ACR_PHR)
+    )
+    step = client.get(path_of(response.headers["Location"]))
+    assert urlsplit(step.headers["Location"]).path == PASSKEY_STEP
+    page = client.get(path_of(step.headers["Location"]) + "&lang=en").get_data(as_text=True)
+    assert "You have no passkey yet." in page
+
+
+@pytest.mark.parametrize(
+    ("requested", "stated"),
+    [
+        (None, ACR_PHR),
+        (authn_context("minimum", ACR_MFA), ACR_PHR),
+        (authn_context("exact", ACR_MFA), ACR_MFA),
+        (authn_context("maximum", ACR_MFA), ACR_MFA),
+    ],
+    ids=["none", "minimum-mfa", "exact-mfa", "maximum-mfa"],
+)
+def test_a_passkey_session_states_the_strongest_class_the_request_accepts(
+    browser, auth, iqea_sp, operator_person, requested, stated
+):
+    key = SoftwareAuthenticator()
+    auth.sign_in(operator_person)
+    add_passkey(auth, key)
+    browser.run(iqea_sp, requested_authn_context=authn_context("exact", ACR_PHR), passkey=key)
+
+    extra = {} if requested is None else {"requested_authn_context": requested}
+    posted = browser.run(iqea_sp, **extra)
+
+    assert posted.pages == []
+    statement = posted.parsed().assertion.authn_statement[0]
+    assert statement.authn_context.authn_context_class_ref.text == stated
 
 
 def test_authn_statement_names_mfa_and_the_sign_in_time(browser, amf_sp, esm_person, world):

@@ -59,7 +59,7 @@ def change_password_page() -> Response | str:
 
 
 def _needs_step_up() -> bool:
-    return not is_recent(signed_in_session().code_verified_at, runtime().clock())
+    return not is_recent(runtime(), signed_in_session().code_verified_at)
 
 
 @bp.route("/compte/courriel", methods=["GET", "POST"])

@@ -33,19 +33,23 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from idp.accounts.models import UserSession
-from idp.claims.identity import Identity, build_citizen_identity, identity_from_rights
+from idp.claims.identity import Identity
 from idp.claims.subjects import pairwise_subject
-from idp.conditions.guard import declined_just_now, pending_version, send_to_conditions
+from idp.conditions.guard import send_to_conditions
 from idp.config import SUPPORTED_LOCALES
-from idp.enterprises.models import Enterprise
 from idp.extensions import csrf, db, limiter
-from idp.federation import steps
+from idp.federation import journey, steps
+from idp.federation.facts import LiveFacts
 from idp.oidc import issuance
-from idp.oidc.acr import ACR_PASSWORD_AND_EMAILED_CODE, acr_of
+from idp.oidc.acr import (
+    ACR_PASSWORD_AND_EMAILED_CODE,
+    ACR_PHISHING_RESISTANT,
+    ACR_VALUES_SUPPORTED,
+    satisfies,
+)
 from idp.oidc.parameters import check_parameters, within_bounds
 from idp.oidc.server import AuthorizedUser, provider_server
 from idp.oidc.views.common import AUTHORIZE_PATH, bp
-from idp.proxies.rights import EffectiveRights
 from idp.relying_parties import OidcClient
 from idp.web.context import current_session, runtime
 from idp.web.i18n import return_address
@@ -106,47 +110,83 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
     _refuse_unsupported_parameters()
     if request.form and not steps.decision_form_valid():
         raise InvalidRequestError("The form expired; start again from the service.")
-    if _needs_fresh_sign_in(context):
-        if "none" in context.prompts:
+    visit = _visit(context)
+    facts = LiveFacts(
+        visit,
+        shared=lambda identity: _scope(context, identity).split(),
+        hint_names_current_person=lambda hint: _hint_names_current_person(context, hint),
+    )
+    outcome = journey.decide(_demands(context), facts)
+    facts.settle(outcome)
+    return _answer(context, visit, outcome)
+
+
+def _demands(context: AuthorizationContext) -> journey.Demands:
+    prompts = context.prompts
+    return steps.demands(
+        context.client.audience,
+        needs_emailed_code=_needs_emailed_code(context),
+        needs_phishing_resistant=_needs_passkey(context),
+        login_prompt="login" in prompts and not request.form,
+        max_age=_max_age(),
+        id_token_hint=request.values.get("id_token_hint"),
+        passive="none" in prompts,
+        select_account="select_account" in prompts,
+        consent_again="consent" in prompts,
+    )
+
+
+# prompt=none: each outcome that would show a page, as the error OpenID Connect Core 3.1.2.6
+# names for it.
+_PASSIVE_ERRORS: dict[type, type[OAuth2Error]] = {
+    journey.SignInNeeded: LoginRequiredError,
+    journey.PasswordChange: InteractionRequiredError,
+    journey.NoRights: AccessDeniedError,
+    journey.ConditionsToAccept: InteractionRequiredError,
+    journey.ChooseEnterprise: AccountSelectionRequiredError,
+    journey.ConsentNeeded: ConsentRequiredError,
+}
+
+
+def _answer(
+    context: AuthorizationContext, visit: steps.Visit | None, outcome: journey.Outcome
+) -> Response | tuple[str, int] | str:
+    """The journey's outcome as OpenID Connect says it."""
+    if "none" in context.prompts and journey.shows_a_page(outcome):
+        raise _PASSIVE_ERRORS[type(outcome)]()
+    match outcome:
+        case journey.SignInNeeded(reason=journey.SignInReason.ACR_TOO_WEAK) if _needs_passkey(
+            context
+        ):
+            # Signed in with the code: the passkey step, then back here.
+            return redirect(url_for("passkeys.confirm", next=_resume_address(context)))
+        case journey.SignInNeeded():
+            return _send_to_sign_in(context)
+        case journey.Ready():
+            return _code(context, visit, outcome)
+        case journey.Denied(reason=reason):
+            return _deny(context, reason=reason.value)
+        case journey.NoIdentity():
             raise LoginRequiredError()
-        return _send_to_sign_in(context)
+        case journey.ChoiceRefused():
+            raise InvalidRequestError("That enterprise cannot be chosen.")
+    assert visit is not None  # noqa: S101 (past a sign-in, every outcome has a person)
+    match outcome:
+        case journey.PasswordChange():
+            session["next"] = return_address()
+            return redirect(url_for("accounts.change_password"))
+        case journey.ConditionsToAccept():
+            return send_to_conditions(visit.user_session.account, return_address())
+    page = steps.journey_page(visit, outcome)
+    if page is None:
+        raise AssertionError(f"unmapped outcome {outcome!r}")
+    return page
+
+
+def _visit(context: AuthorizationContext) -> steps.Visit | None:
     user_session = context.user_session
-    assert user_session is not None  # noqa: S101 (a fresh sign-in exists past this point)
-    if user_session.account.must_change_password:
-        session["next"] = return_address()
-        return redirect(url_for("accounts.change_password"))
-    conditions = pending_version(user_session.account)
-    if conditions is not None:
-        if declined_just_now(conditions):
-            return _deny(context, reason="conditions_declined")
-        if "none" in context.prompts:
-            # OIDC Core 3.1.2.6: the conditions need the person's answer, a page to show.
-            raise InteractionRequiredError()
-        return send_to_conditions(user_session.account, return_address())
-    visit = _visit(context, user_session)
-    if context.client.audience == "citizen":
-        return _citizen_consent_or_code(context, visit)
-    options = steps.enterprise_options(visit)
-    if visit.decision == steps.DECISION_DENY:
-        return _deny(context, reason="declined" if options else "no_rights")
-    if not options:
-        if "none" in context.prompts:
-            return _deny(context, reason="no_rights")
-        return steps.no_rights_page(visit)
-    try:
-        chosen = steps.chosen_enterprise(
-            visit, options, ask_again="select_account" in context.prompts
-        )
-    except steps.ChoiceRefusedError as exc:
-        raise InvalidRequestError("That enterprise cannot be chosen.") from exc
-    if chosen is None:
-        if "none" in context.prompts:
-            raise AccountSelectionRequiredError()
-        return steps.choice_page(visit, options)
-    return _consent_or_code(context, visit, chosen)
-
-
-def _visit(context: AuthorizationContext, user_session: UserSession) -> steps.Visit:
+    if user_session is None:
+        return None
     client = context.client
     return steps.Visit(
         user_session=user_session,
@@ -177,30 +217,25 @@ def _max_age() -> timedelta | None:
     return timedelta(seconds=int(value))
 
 
-def _needs_fresh_sign_in(context: AuthorizationContext) -> bool:
-    max_age = _max_age()
-    user_session = context.user_session
-    if user_session is None or user_session.authenticated_at is None:
-        return True
-    if user_session.account.portal != context.client.audience:
-        # Citizens' services take citizen accounts only, enterprise services the others.
-        return True
-    if _needs_emailed_code(context) and acr_of(user_session.amr) != ACR_PASSWORD_AND_EMAILED_CODE:
-        return True
-    if "login" in context.prompts and not request.form:
-        return True
-    if max_age is not None and runtime().clock() - user_session.authenticated_at > max_age:
-        return True
-    hint = request.values.get("id_token_hint")
-    return hint is not None and not _hint_names_current_person(context, hint)
+def _minimum_acr(context: AuthorizationContext) -> str | None:
+    """The class the client's registration requires, or the one ``acr_values`` names alone
+    (several values leave the choice to the provider)."""
+    asked = request.values.get("acr_values", "").split()
+    named = asked[0] if len(asked) == 1 and asked[0] in ACR_VALUES_SUPPORTED else None
+    registered = context.client.minimum_acr
+    if registered and named:
+        return registered if satisfies(registered, named) else named
+    return registered or named
 
 
 def _needs_emailed_code(context: AuthorizationContext) -> bool:
-    """The client's registration or its ``acr_values`` ask for the emailed code."""
-    asked = request.values.get("acr_values", "").split()
-    return context.client.minimum_acr == ACR_PASSWORD_AND_EMAILED_CODE or asked == [
-        ACR_PASSWORD_AND_EMAILED_CODE
-    ]
+    """The client's registration or its ``acr_values`` ask for the emailed code (or better)."""
+    minimum = _minimum_acr(context)
+    return minimum is not None and satisfies(minimum, ACR_PASSWORD_AND_EMAILED_CODE)
+
+
+def _needs_passkey(context: AuthorizationContext) -> bool:
+    return _minimum_acr(context) == ACR_PHISHING_RESISTANT
 
 
 def _hint_names_current_person(context: AuthorizationContext, hint: str) -> bool:
@@ -222,8 +257,8 @@ def _hint_names_current_person(context: AuthorizationContext, hint: str) -> bool
     return bool(claims.get("sub") == subject)
 
 
-def _send_to_sign_in(context: AuthorizationContext) -> Response:
-    """To the password page, then back here without asking for the fresh sign-in again."""
+def _resume_address(context: AuthorizationContext) -> str:
+    """This authorization request again, without what asked for the fresh sign-in."""
     params = [
         (key, value)
         for key, value in request.args.items(multi=True)
@@ -233,8 +268,12 @@ def _send_to_sign_in(context: AuthorizationContext) -> Response:
     params = [(k, v) for k, v in params if k != "prompt"]
     if prompts:
         params.append(("prompt", prompts))
-    resume = f"{AUTHORIZE_PATH}?{urlencode(params)}"
-    login_args: dict[str, Any] = {"next": resume}
+    return f"{AUTHORIZE_PATH}?{urlencode(params)}"
+
+
+def _send_to_sign_in(context: AuthorizationContext) -> Response:
+    """To the password page, then back here without asking for the fresh sign-in again."""
+    login_args: dict[str, Any] = {"next": _resume_address(context)}
     hint = request.args.get("login_hint")
     if hint:
         login_args["login_hint"] = hint[:32]
@@ -247,55 +286,26 @@ def _send_to_sign_in(context: AuthorizationContext) -> Response:
     return redirect(url_for("accounts.login", **login_args))
 
 
-# -- consent and code -------------------------------------------------------------------------
+# -- the code -----------------------------------------------------------------------------------
 
 
-def _consent_or_code(
-    context: AuthorizationContext, visit: steps.Visit, held: EffectiveRights
-) -> Response | tuple[str, int] | str:
-    rt = runtime()
-    account = visit.user_session.account
-    enterprise = db.session.get(Enterprise, held.enterprise_id)
-    assert enterprise is not None  # noqa: S101
-    identity = identity_from_rights(db.session, rt, account, enterprise, held)
-    return _code_after_consent(context, visit, enterprise, identity)
+def _scope(context: AuthorizationContext, identity: Identity | None) -> str:
+    return issuance.narrowed_scope(context.grant.request.scope or "", identity)
 
 
-def _citizen_consent_or_code(
-    context: AuthorizationContext, visit: steps.Visit
-) -> Response | tuple[str, int] | str:
-    """A citizen's service: no enterprise to choose, no right to hold, only the consent."""
-    if visit.decision == steps.DECISION_DENY:
-        return _deny(context, reason="declined")
-    rt = runtime()
-    identity = build_citizen_identity(
-        db.session, rt, visit.user_session.account, context.client.ministry
-    )
-    if identity is None:
-        raise LoginRequiredError()
-    return _code_after_consent(context, visit, None, identity)
-
-
-def _code_after_consent(
-    context: AuthorizationContext,
-    visit: steps.Visit,
-    enterprise: Enterprise | None,
-    identity: Identity | None,
-) -> Response | tuple[str, int] | str:
-    scope = issuance.narrowed_scope(context.grant.request.scope or "", identity)
-    if steps.consent_needed(visit, scope.split(), ask_again="consent" in context.prompts):
-        if "none" in context.prompts:
-            raise ConsentRequiredError()
-        return steps.consent_page(visit, enterprise, scope.split())
-    enterprise_id = enterprise.id if enterprise is not None else None
+def _code(
+    context: AuthorizationContext, visit: steps.Visit | None, ready: journey.Ready
+) -> Response | tuple[str, int]:
+    assert visit is not None  # noqa: S101 (ready means signed in)
+    scope = " ".join(ready.shared)
     user = AuthorizedUser(
         user_session=visit.user_session,
-        enterprise_id=enterprise_id,
+        enterprise_id=ready.enterprise_id,
         ministry_key=context.client.ministry,
         scope=scope,
     )
     response = provider_server().create_authorization_response(grant_user=user, grant=context.grant)
-    steps.record_sign_in(visit, enterprise_id, scope=scope)
+    steps.record_sign_in(visit, ready.enterprise_id, scope=scope)
     db.session.commit()
     return _with_issuer(response)
 
@@ -307,9 +317,7 @@ _DENIAL_DESCRIPTIONS = {
 
 
 def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str, int]:
-    user_session = context.user_session
-    visit = _visit(context, user_session) if user_session is not None else None
-    steps.record_refusal(visit, context.client.client_id, reason)
+    steps.record_refusal(_visit(context), context.client.client_id, reason)
     db.session.commit()
     error = AccessDeniedError(
         description=_DENIAL_DESCRIPTIONS.get(reason, "The person declined."),

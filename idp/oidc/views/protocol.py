@@ -1,7 +1,8 @@
 """Back-channel endpoints: token, UserInfo, revocation, introspection.
 
 They are called by relying parties' servers, not by browsers: no CSRF token (they carry client
-authentication or a bearer token instead), JSON answers that are never cached.
+authentication or a bearer token instead), JSON answers that are never cached, and none of the
+work of a page (idp/web/machine.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from idp.claims.identity import oidc_claims
-from idp.extensions import csrf, db, limiter
+from idp.extensions import db
 from idp.oidc import issuance
 from idp.oidc.models import TokenKind
 from idp.oidc.parameters import check_parameters
@@ -28,6 +29,7 @@ from idp.oidc.views.common import (
     bp,
 )
 from idp.web.context import runtime
+from idp.web.machine import machine_endpoint
 
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 # Per client address; a relying party's back-end makes a handful of calls per sign-in.
@@ -35,8 +37,7 @@ BACK_CHANNEL_LIMIT = "300/minute"
 
 
 @bp.post(TOKEN_PATH)
-@csrf.exempt
-@limiter.limit(BACK_CHANNEL_LIMIT)
+@machine_endpoint(BACK_CHANNEL_LIMIT)
 def token() -> Response:
     refused = _refused_parameters()
     if refused is not None:
@@ -48,8 +49,7 @@ def token() -> Response:
 
 
 @bp.post(REVOCATION_PATH)
-@csrf.exempt
-@limiter.limit(BACK_CHANNEL_LIMIT)
+@machine_endpoint(BACK_CHANNEL_LIMIT)
 def revoke() -> Response:
     refused = _refused_parameters()
     if refused is not None:
@@ -60,8 +60,7 @@ def revoke() -> Response:
 
 
 @bp.post(INTROSPECTION_PATH)
-@csrf.exempt
-@limiter.limit(BACK_CHANNEL_LIMIT)
+@machine_endpoint(BACK_CHANNEL_LIMIT)
 def introspect() -> Response:
     refused = _refused_parameters()
     if refused is not None:
@@ -72,8 +71,7 @@ def introspect() -> Response:
 
 
 @bp.route(USERINFO_PATH, methods=["GET", "POST"])
-@csrf.exempt
-@limiter.limit(BACK_CHANNEL_LIMIT)
+@machine_endpoint(BACK_CHANNEL_LIMIT)
 def userinfo() -> Response:
     """OIDC Core 5.3: the claims of the access token's scopes, read fresh from the rights."""
     value = _bearer_token()

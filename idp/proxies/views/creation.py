@@ -28,7 +28,8 @@ from idp.proxies.forms import (
     proxy_form,
 )
 from idp.proxies.models import ProxyKind
-from idp.proxies.services import create_proxy
+from idp.proxies.policies import ProxyChange, is_sensitive
+from idp.proxies.services import as_grants, create_proxy
 from idp.proxies.views.common import (
     attach,
     bp,
@@ -110,6 +111,13 @@ def review() -> Response | str:
         else None,
         ends_on=date.fromisoformat(draft["ends_on"]),
         grants=draft_grants(draft),
+        sensitive=is_sensitive(
+            ProxyChange.creation(
+                draft["kind"],
+                as_grants(draft_grants(draft)),
+                date.fromisoformat(draft["ends_on"]),
+            )
+        ),
         catalogue=runtime().catalogue,
         error=error,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -101,8 +103,17 @@ def extend(proxy_id: int) -> Response | str:
         else:
             proxy_url = url_for("proxies.detail", proxy_id=proxy_id)
             return finish(_("The end date was changed."), proxy_url, forget=END_DATE_KEY)
+    rights = policies.grants_of(proxy)
+    longer = policies.ProxyChange(
+        proxy.kind, rights, rights, proxy.ends_on, proxy.ends_on + timedelta(days=1)
+    )
     return render_template(
-        "proxies/extend.html", proxy=proxy, form=form, error=error, in_force=in_force
+        "proxies/extend.html",
+        proxy=proxy,
+        form=form,
+        error=error,
+        in_force=in_force,
+        longer_is_sensitive=policies.is_sensitive(longer),
     )
 
 

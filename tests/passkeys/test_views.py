@@ -1,0 +1,226 @@
+"""Passkeys through the pages, with a software authenticator making real WebAuthn answers:
+adding one (after the emailed code), signing in with it after the password or alone, removing
+it; and the answers that must be refused (another site, a replay, a counter going back, a key
+the account does not hold, no user verification)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from idp.accounts.models import UserSession
+from idp.extensions import db
+from idp.passkeys.models import Passkey
+from tests.conftest import Auth, csrf_token
+from tests.passkeys.authenticator import SoftwareAuthenticator
+
+MANAGE = "/compte/cles-d-acces"
+
+
+def options_in(page: str) -> dict:
+    found = re.search(r'data-options="([^"]+)"', page)
+    assert found, "no passkey options on the page"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def add_passkey(auth: Auth, authenticator: SoftwareAuthenticator, name: str = "Téléphone"):
+    page = auth.client.get(MANAGE).get_data(as_text=True)
+    answer = authenticator.create(options_in(page))
+    response = auth.client.post(
+        MANAGE, data={"csrf_token": csrf_token(page), "name": name, "credential": answer}
+    )
+    response.close()  # the notice leaves once the response is closed
+    return response
+
+
+def code_page(auth: Auth, person) -> str:
+    response = auth.password_step(person.user_code, person.password)
+    assert response.headers["Location"].endswith("/connexion/code")
+    return auth.client.get("/connexion/code").get_data(as_text=True)
+
+
+def post_answer(auth: Auth, path: str, page: str, answer: str, **extra: str):
+    return auth.client.post(
+        path, data={"csrf_token": csrf_token(page), "credential": answer, **extra}
+    )
+
+
+def current(auth: Auth) -> UserSession | None:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.ended_at.is_(None), UserSession.stage == "authenticated")
+        .order_by(UserSession.id.desc())
+    ).first()
+
+
+@pytest.fixture
+def key() -> SoftwareAuthenticator:
+    return SoftwareAuthenticator()
+
+
+@pytest.fixture
+def with_passkey(app, auth, person, key, smtp):
+    """The person added a passkey, then signed out; a new browser is used from here."""
+    auth.sign_in(person)
+    assert add_passkey(auth, key).status_code == 302
+    auth.sign_out()
+    return Auth(app.test_client(), smtp)
+
+
+def test_a_passkey_is_added_after_the_code_and_the_owner_is_told(auth, person, key, smtp):
+    auth.sign_in(person)
+    answer = add_passkey(auth, key, "Clé USB bleue")
+    assert answer.headers["Location"].endswith(MANAGE)
+    [passkey] = db.session.scalars(select(Passkey)).all()
+    assert (passkey.account_id, passkey.name, passkey.sign_count) == (
+        person.account.id,
+        "Clé USB bleue",
+        0,
+    )
+    page = auth.client.get(MANAGE + "?lang=en").get_data(as_text=True)
+    assert "Clé USB bleue" in page
+    assert "Remove this passkey" in page
+    told = [m for m in smtp.messages if m.message["Subject"].startswith("Clé d'accès ajoutée")]
+    assert len(told) == 1
+    assert "« Clé USB bleue »" in told[0].text
+
+
+def test_adding_a_passkey_needs_a_recent_code(auth, person, key, clock):
+    auth.sign_in(person)
+    clock.advance(minutes=11)
+    page = auth.client.get(MANAGE + "?lang=en").get_data(as_text=True)
+    assert "data-options" not in page
+    assert "/verification?next=" in page
+    # A form posted anyway (options from an older page) is sent to the code first.
+    clock.advance(minutes=-11)
+    old = auth.client.get(MANAGE).get_data(as_text=True)
+    clock.advance(minutes=11)
+    answer = auth.client.post(
+        MANAGE,
+        data={
+            "csrf_token": csrf_token(old),
+            "name": "Téléphone",
+            "credential": key.create(options_in(old)),
+        },
+    )
+    assert "/verification" in answer.headers["Location"]
+    assert db.session.scalars(select(Passkey)).all() == []
+
+
+def test_the_code_page_offers_the_passkey_and_it_signs_in(with_passkey, person, key):
+    browser = with_passkey
+    page = code_page(browser, person)
+    assert 'action="/connexion/cle-d-acces"' in page
+    answer = post_answer(browser, "/connexion/cle-d-acces", page, key.get(options_in(page)))
+    assert answer.status_code == 302
+    assert not answer.headers["Location"].endswith("/connexion/code")
+    signed_in = current(browser)
+    assert signed_in is not None
+    assert signed_in.amr == "pwd hwk user mfa"
+    assert db.session.scalars(select(Passkey)).one().sign_count == 1
+
+
+def test_no_passkey_no_offer_on_the_code_page(auth, person):
+    assert "data-passkey" not in code_page(auth, person)
+
+
+@pytest.mark.parametrize(
+    "misbehaviour", ["other_site", "replay", "counter_back", "unknown_key", "no_verification"]
+)
+def test_answers_that_prove_nothing_are_refused(with_passkey, person, key, misbehaviour):
+    browser = with_passkey
+    page = code_page(browser, person)
+    options = options_in(page)
+    if misbehaviour == "other_site":
+        answer = key.get(options, origin="https://clicsequr.example.net")
+    elif misbehaviour == "counter_back":
+        key.get(options)  # used elsewhere: the provider does not know, but the key is at 1
+        db.session.scalars(select(Passkey)).one().sign_count = 5
+        db.session.commit()
+        answer = key.get(options, sign_count=3)
+    elif misbehaviour == "unknown_key":
+        stranger = SoftwareAuthenticator()
+        stranger.create({"rp": {"id": "localhost"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
+        answer = stranger.get(options, credential=stranger.credentials[0])
+    elif misbehaviour == "no_verification":
+        key.verifies_user = False
+        answer = key.get(options)
+    else:
+        answer = key.get(options)
+        assert post_answer(browser, "/connexion/cle-d-acces", page, answer).status_code == 302
+        browser.sign_out()
+        page = code_page(browser, person)
+    refused = post_answer(browser, "/connexion/cle-d-acces", page, answer)
+    assert refused.headers["Location"].endswith("/connexion/code")
+    assert current(browser) is None
+    # The refusal was flashed in the language of the refused request, French by default.
+    again = browser.client.get("/connexion/code").get_data(as_text=True)
+    assert "Cette clé d&#39;accès n&#39;a pas pu servir." in again
+
+
+def test_a_passkey_alone_signs_in_without_the_user_code(with_passkey, person, key):
+    browser = with_passkey
+    login = browser.client.get("/connexion").get_data(as_text=True)
+    assert 'data-options-url="/connexion/cle-d-acces/options"' in login
+    token = csrf_token(login)
+    options = browser.client.post(
+        "/connexion/cle-d-acces/options", headers={"X-CSRFToken": token}
+    ).get_json()
+    assert options["allowCredentials"] == []
+    answer = browser.client.post(
+        "/connexion/cle-d-acces/sans-code",
+        data={"csrf_token": token, "credential": key.get(options), "portal": "enterprise"},
+    )
+    assert answer.status_code == 302
+    signed_in = current(browser)
+    assert signed_in is not None
+    assert (signed_in.account_id, signed_in.amr) == (person.account.id, "hwk user mfa")
+
+
+def test_a_passkey_alone_is_refused_at_the_other_portal(with_passkey, key):
+    browser = with_passkey
+    page = browser.client.get("/citoyens/connexion").get_data(as_text=True)
+    token = csrf_token(page)
+    options = browser.client.post(
+        "/connexion/cle-d-acces/options", headers={"X-CSRFToken": token}
+    ).get_json()
+    answer = browser.client.post(
+        "/connexion/cle-d-acces/sans-code",
+        data={"csrf_token": token, "credential": key.get(options), "portal": "citizen"},
+    )
+    assert "/citoyens/connexion" in answer.headers["Location"]
+    assert current(browser) is None
+
+
+def test_removing_the_last_passkey_tells_the_owner(auth, person, key, smtp):
+    auth.sign_in(person)
+    add_passkey(auth, key)
+    passkey = db.session.scalars(select(Passkey)).one()
+    page = auth.client.get(MANAGE).get_data(as_text=True)
+    removed = auth.client.post(
+        f"{MANAGE}/{passkey.id}/retrait", data={"csrf_token": csrf_token(page)}
+    )
+    removed.close()
+    assert removed.headers["Location"].endswith(MANAGE)
+    assert db.session.scalars(select(Passkey)).all() == []
+    told = [m for m in smtp.messages if m.message["Subject"].startswith("Dernière clé d'accès")]
+    assert len(told) == 1
+
+
+def test_nobody_removes_another_persons_passkey(app, auth, person, factory, key, smtp):
+    auth.sign_in(person)
+    add_passkey(auth, key)
+    passkey = db.session.scalars(select(Passkey)).one()
+    other = Auth(app.test_client(), smtp)
+    other.sign_in(factory.person(name="Jean Autre"))
+    page = other.client.get(MANAGE).get_data(as_text=True)
+    answer = other.client.post(
+        f"{MANAGE}/{passkey.id}/retrait", data={"csrf_token": csrf_token(page)}
+    )
+    assert answer.status_code == 404
+    assert db.session.scalars(select(Passkey)).one().id == passkey.id
