@@ -35,6 +35,9 @@ _OVERFLOW = """(limit) => {
 
 
 def expect_no_sideways_scrolling(page: Page, where: str) -> None:
+    # The heading is visible before the stylesheets arrive on a busy machine; measured then,
+    # an unstyled table is wider than the screen. The load event waits for them.
+    page.wait_for_load_state("load")
     found = page.evaluate(_OVERFLOW, PHONE["width"])
     assert found["width"] <= PHONE["width"], (
         f"{where} ({page.url}) is {found['width']} px wide on a {PHONE['width']} px screen; "
