@@ -168,12 +168,15 @@ def test_2_a_site_requiring_a_passkey_sends_a_code_only_session_to_the_passkey_s
     expect(page.get_by_text("Vous n'avez pas encore de clé d'accès.")).to_be_visible()
     expect_no_violations(page, "the passkey step, no passkey yet")
     page.get_by_role("main").get_by_role("link", name="Ajouter une clé d'accès").click()
-    add_passkey(page, mailbox, marie, "Téléphone")
+    expect(
+        page.get_by_text("Une fois la clé d'accès ajoutée, vous retournez au service")
+    ).to_be_visible()
+    add_passkey(page, mailbox, marie, "Téléphone", listed=False)
 
-    # Back to IQEA: the passkey step again, its key now offered. A key that cannot verify the
-    # person (no fingerprint, no PIN) does not answer: the page says so, nothing is sent.
-    to_iqea_sign_in(page, demo)
+    # Back to IQEA's request: the passkey step again, her key now offered. A key that cannot
+    # verify the person (no fingerprint, no PIN) does not answer: the page says so.
     expect(heading).to_be_visible()
+    assert page.url.startswith(f"{demo.idp}{CONFIRM_PATH}"), page.url
     expect(page.get_by_label("Mot de passe", exact=True)).to_have_count(0)
     authenticator.set_user_verified(False)
     use_passkey_button(page).click()
