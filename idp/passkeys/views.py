@@ -201,7 +201,12 @@ def confirm() -> Response | str:
         form=PasskeyAnswerForm(formdata=None),
         error=error,
         next_url=next_url,
-        manage_url=url_for(_endpoint(account.portal, "passkeys"), ajouter=1),
+        # Once the passkey is added, back to the site's request: it sends here again, where
+        # the new passkey is now offered.
+        manage_url=url_for(
+            _endpoint(account.portal, "passkeys"),
+            next=safe_next(request.args.get("next"), "") or None,
+        ),
     )
 
 
@@ -231,7 +236,10 @@ def _manage(portal: Portal) -> Response | str:
     account = user_session.account
     services.ensure_may_manage(account)
     rt = runtime()
-    page = url_for(_endpoint(portal, "passkeys"))
+    # Where the person was sent from to add one (the passkey step of a site's request): kept
+    # through the emailed code, gone back to once the passkey is added.
+    return_to = safe_next(request.args.get("next"), "")
+    page = url_for(_endpoint(portal, "passkeys"), next=return_to or None)
     form = AddPasskeyForm()
     error = None
     if form.validate_on_submit():
@@ -253,7 +261,7 @@ def _manage(portal: Portal) -> Response | str:
             error = str(outcome.message)
         else:
             _tell(user_session, "passkey_added", outcome.name)
-            return finish(_("The passkey was added."), page)
+            return finish(_("The passkey was added."), return_to or page)
     recent = is_recent(rt, code_verified_at())
     ceremony = None
     if recent:
@@ -266,6 +274,8 @@ def _manage(portal: Portal) -> Response | str:
         remove_form=RemovePasskeyForm(),
         ceremony=ceremony,
         error=error,
+        page_url=page,
+        returns=bool(return_to),
         step_up_url=url_for("mfa.step_up", next=page),
         remove_endpoint=_endpoint(portal, "remove_passkey"),
     )

@@ -10,6 +10,10 @@ that a demo running beside the tests (or another test run) does not matter. ``ID
 environment variables win over the settings file; the sites read ``IQEA_*``, ``AMF_*`` and
 ``PESTICIDES_*``.
 
+The addresses are ``http://127.0.0.1:<port>`` unless ``host="localhost"`` is asked: WebAuthn
+refuses an IP address as relying party id, so the passkey journeys run the provider and the
+sites under the name ``localhost`` (still served on 127.0.0.1, which the name resolves to).
+
 Each process runs in its own process group, its output in ``test-artifacts/e2e/<name>.log``.
 """
 
@@ -22,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REGISTRATIONS = ROOT / "demo_rp" / "registrations"
 DEMO_CONFIG = ROOT / "config" / "demo.toml"
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+# Where the servers listen, whatever name their addresses use.
+LOOPBACK = "127.0.0.1"
 # The origins written in demo_rp/registrations/*.toml, replaced by the ports of the test run.
 DEMO_IQEA_ORIGIN = "http://127.0.0.1:5001"
 DEMO_AMF_ORIGIN = "http://127.0.0.1:5002"
@@ -45,7 +52,7 @@ STOP_SECONDS = 10
 def free_port() -> int:
     """A loopback port nobody listens on right now."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((LOOPBACK, 0))
         return int(probe.getsockname()[1])
 
 
@@ -90,16 +97,30 @@ class DemoServers:
             stop_process_group(server.process)
 
 
-def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServers:
+def start_demo_servers(
+    workdir: Path,
+    artifacts: Path = ARTIFACTS,
+    *,
+    host: str = LOOPBACK,
+    registration_lines: Mapping[str, str] | None = None,
+) -> DemoServers:
     """Start the provider, then IQEA, the AMF and the pesticide site; return once each answers
-    HTTP."""
+    HTTP.
+
+    ``host`` names the servers in their addresses (the issuer, the sites' registered redirect
+    URIs): ``127.0.0.1`` or ``localhost``; they listen on 127.0.0.1 either way.
+    ``registration_lines`` adds settings to the copy of a site's registration, by file stem
+    (``{"iqea": 'minimum_acr = "urn:clicsequr:acr:phr"'}``).
+    """
+    if host not in (LOOPBACK, "localhost"):
+        raise ValueError(f"the demo runs on a loopback issuer only, not {host!r}")
     artifacts.mkdir(parents=True, exist_ok=True)
     idp_port, iqea_port, amf_port, pesticides_port, smtp_port = (free_port() for _ in range(5))
     demo = DemoServers(
-        idp=f"http://127.0.0.1:{idp_port}",
-        iqea=f"http://127.0.0.1:{iqea_port}",
-        amf=f"http://127.0.0.1:{amf_port}",
-        pesticides=f"http://127.0.0.1:{pesticides_port}",
+        idp=f"http://{host}:{idp_port}",
+        iqea=f"http://{host}:{iqea_port}",
+        amf=f"http://{host}:{amf_port}",
+        pesticides=f"http://{host}:{pesticides_port}",
     )
     registrations = workdir / "registrations"
     registrations.mkdir()
@@ -111,6 +132,9 @@ def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServer
             (DEMO_PESTICIDES_ORIGIN, demo.pesticides),
         ):
             text = text.replace(demo_origin, origin)
+        extra = (registration_lines or {}).get(toml.stem)
+        if extra:
+            text = f"{text.rstrip()}\n{extra}\n"
         (registrations / toml.name).write_text(text, "utf-8")
     amf_instance = workdir / "amf"
     write_metadata(registrations / "amf-metadata.xml", base_url=demo.amf, instance_dir=amf_instance)
@@ -122,6 +146,11 @@ def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServer
     base_env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
+        # This checkout's packages first: the `idp` script of a virtual environment installed
+        # editable from another checkout would import that one's.
+        "PYTHONPATH": os.pathsep.join(
+            part for part in (str(ROOT), os.environ.get("PYTHONPATH", "")) if part
+        ),
         "IDP_CONFIG_FILE": str(DEMO_CONFIG),
     }
     # Settings of the outer environment must not leak into the demo processes.
@@ -155,7 +184,7 @@ def start_demo_servers(workdir: Path, artifacts: Path = ARTIFACTS) -> DemoServer
     try:
         provider = _spawn(
             "idp",
-            [idp_command, "demo", "start", "--host", "127.0.0.1", "--port", str(idp_port)],
+            [idp_command, "demo", "start", "--host", LOOPBACK, "--port", str(idp_port)],
             idp_env,
             demo.idp,
             f"{demo.idp}/.well-known/openid-configuration",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, CDPSession, Locator, Page, expect
 
 from idp.citizens import catalogue
 from idp.demo.seed import DEMO_ACCOUNTS, DEMO_CITIZEN, DEMO_CITIZEN_ANSWERS, DEMO_PASSWORD
@@ -529,6 +529,95 @@ def answer_security_question(page: Page, person: Person) -> str:
     return asked[0]
 
 
+# -- passkeys ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VirtualAuthenticator:
+    """Chromium's virtual authenticator (DevTools protocol, domain ``WebAuthn``) in one tab: it
+    answers ``navigator.credentials`` there as a phone's or a computer's built-in passkey would,
+    the person's fingerprint always accepted."""
+
+    cdp: CDPSession
+    authenticator_id: str
+
+    def credentials(self) -> list[dict[str, object]]:
+        """The passkeys it holds (``WebAuthn.Credential``: id, rpId, userHandle, signCount...)."""
+        answer = self.cdp.send(
+            "WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id}
+        )
+        return list(answer["credentials"])
+
+    def set_user_verified(self, verified: bool) -> None:
+        """Whether the person's fingerprint or PIN is accepted at the next ceremonies."""
+        self.cdp.send(
+            "WebAuthn.setUserVerified",
+            {"authenticatorId": self.authenticator_id, "isUserVerified": verified},
+        )
+
+
+def virtual_authenticator(page: Page) -> VirtualAuthenticator:
+    """A platform authenticator (CTAP2, internal transport) that keeps passkeys (resident keys)
+    and verifies the user, added to ``page``'s tab: it stays with the tab across navigations."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return VirtualAuthenticator(cdp, added["authenticatorId"])
+
+
+def my_passkeys(page: Page) -> Locator:
+    return page.get_by_role("heading", name="Mes clés d'accès", exact=True)
+
+
+def add_passkey(
+    page: Page, mailbox: Mailbox, person: Person, name: str, *, listed: bool = True
+) -> None:
+    """From any page of the person's portal: « Mes clés d'accès », a fresh emailed code if the
+    last one is not recent, the name, « Ajouter la clé d'accès » (the virtual authenticator of
+    the tab answers the browser's request). ``listed``: the list is shown after, with the new
+    passkey (not when the person came from a site's passkey step, where they go back)."""
+    if not my_passkeys(page).is_visible():
+        page.get_by_role("navigation").get_by_role("link", name="Mes clés d'accès").click()
+    expect(my_passkeys(page)).to_be_visible()
+    add = page.get_by_role("button", name="Ajouter la clé d'accès")
+    step_up = page.get_by_role("link", name="Confirmer mon identité")
+    expect(add.or_(step_up).first).to_be_visible()
+    if step_up.is_visible():
+        step_up.click()
+        expect(page.get_by_role("heading", name="Confirmez votre identité")).to_be_visible()
+        enter_emailed_code(page, mailbox, person)
+        expect(my_passkeys(page)).to_be_visible()
+    page.get_by_label("Nom de la clé d'accès").fill(name)
+    add.click()
+    expect(page.get_by_text("La clé d'accès a été ajoutée.")).to_be_visible()
+    if listed:
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+
+
+def use_passkey_button(page: Page) -> Locator:
+    """« Utiliser ma clé d'accès »: on the code page after the password, and on the passkey step
+    a site requiring one sends to. Shown only once passkeys.js found WebAuthn in the browser."""
+    return page.get_by_role("button", name="Utiliser ma clé d'accès")
+
+
+def sign_in_with_passkey_only(page: Page) -> None:
+    """« Utiliser une clé d'accès » on a sign-in page of either portal: no user code, no
+    password; the passkey says whose account it is."""
+    page.get_by_role("button", name="Utiliser une clé d'accès").click()
+
+
 # -- the pesticide certificate site ------------------------------------------------------------
 
 
@@ -558,6 +647,7 @@ def pesticides_applications(page: Page, person: Person) -> Locator:
 
 
 def pesticides_menu(page: Page, name: str) -> Locator:
+    """A link of the main menu of a demo site (IQEA and the pesticide site share the layout)."""
     return page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=name)
 
 

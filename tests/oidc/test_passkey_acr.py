@@ -4,7 +4,9 @@ emailed code is sent to the passkey step, then comes back; the ID token says wha
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from idp.oidc.acr import ACR_PHISHING_RESISTANT
 from tests.oidc.test_authorize import as_person, id_token_of, redeem
@@ -42,8 +44,13 @@ def test_without_a_passkey_the_step_says_how_to_add_one(auth, browser, client, w
     sent = browser.open(browser.request(acr_values=ACR_PHISHING_RESISTANT))
     page = client.get(sent.headers["Location"] + "&lang=en").get_data(as_text=True)
     assert "You have no passkey yet." in page
-    assert "/compte/cles-d-acces" in page
     assert "data-options" not in page
+    # « Add a passkey » comes back to this request once the passkey is added.
+    found = re.search(r'href="(/compte/cles-d-acces\?next=[^"]*)"', page)
+    assert found, "no link to add a passkey"
+    back_to = parse_qs(urlsplit(html.unescape(found.group(1))).query)["next"][0]
+    assert back_to == parse_qs(urlsplit(sent.headers["Location"]).query)["next"][0]
+    assert back_to.startswith("/oidc/authorize?")
 
 
 def test_a_code_session_still_serves_sites_that_ask_for_the_code(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -27,14 +28,23 @@ def options_in(page: str) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
-def add_passkey(auth: Auth, authenticator: SoftwareAuthenticator, name: str = "Téléphone"):
-    page = auth.client.get(MANAGE).get_data(as_text=True)
+def add_passkey(
+    auth: Auth, authenticator: SoftwareAuthenticator, name: str = "Téléphone", path: str = MANAGE
+):
+    """Open ``path`` (« Mes clés d'accès »), send its form where the page says."""
+    page = auth.client.get(path).get_data(as_text=True)
     answer = authenticator.create(options_in(page))
     response = auth.client.post(
-        MANAGE, data={"csrf_token": csrf_token(page), "name": name, "credential": answer}
+        form_action(page), data={"csrf_token": csrf_token(page), "name": name, "credential": answer}
     )
     response.close()  # the notice leaves once the response is closed
     return response
+
+
+def form_action(page: str) -> str:
+    found = re.search(r'<form method="post" action="([^"]+)" data-passkey="create"', page)
+    assert found, "no form to add a passkey on the page"
+    return html.unescape(found.group(1))
 
 
 def code_page(auth: Auth, person) -> str:
@@ -110,6 +120,58 @@ def test_adding_a_passkey_needs_a_recent_code(auth, person, key, clock):
     )
     assert "/verification" in answer.headers["Location"]
     assert db.session.scalars(select(Passkey)).all() == []
+
+
+def test_added_on_the_way_to_a_site_the_person_goes_back_there(auth, person, key):
+    """From a site's passkey step (« Ajouter une clé d'accès »): once added, back to the
+    site's request, which sends to the passkey step again, now with the key."""
+    auth.sign_in(person)
+    back_to = "/oidc/authorize?client_id=iqea&acr_values=urn:clicsequr:acr:phr"
+    path = f"{MANAGE}?{urlencode({'next': back_to, 'lang': 'en'})}"
+    page = auth.client.get(path).get_data(as_text=True)
+    assert "you go back to the service you were going to" in page
+    added = add_passkey(auth, key, path=path)
+    assert added.headers["Location"] == back_to
+    assert db.session.scalars(select(Passkey)).one().account_id == person.account.id
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"]
+)
+def test_adding_never_goes_back_to_another_site(auth, person, key, elsewhere):
+    auth.sign_in(person)
+    path = f"{MANAGE}?{urlencode({'next': elsewhere, 'lang': 'en'})}"
+    page = auth.client.get(path).get_data(as_text=True)
+    assert "you go back to the service" not in page
+    assert form_action(page) == MANAGE
+    added = add_passkey(auth, key, path=path)
+    assert added.headers["Location"] == MANAGE
+
+
+def test_the_way_back_is_kept_through_the_emailed_code(auth, person, key, clock):
+    auth.sign_in(person)
+    clock.advance(minutes=11)
+    back_to = "/oidc/authorize?client_id=iqea"
+    page = auth.client.get(f"{MANAGE}?{urlencode({'next': back_to})}").get_data(as_text=True)
+    step_up = re.search(r'href="(/verification\?next=[^"]+)"', page)
+    assert step_up, "no link to the emailed code"
+    after_code = parse_qs(urlsplit(html.unescape(step_up.group(1))).query)["next"][0]
+    assert urlsplit(after_code).path == MANAGE
+    assert parse_qs(urlsplit(after_code).query)["next"] == [back_to]
+    # A form posted once the code is old: to the code, then back to the same page.
+    clock.advance(minutes=-11)
+    recent = auth.client.get(after_code).get_data(as_text=True)
+    clock.advance(minutes=11)
+    answer = auth.client.post(
+        form_action(recent),
+        data={
+            "csrf_token": csrf_token(recent),
+            "name": "Clé",
+            "credential": key.create(options_in(recent)),
+        },
+    )
+    sent = parse_qs(urlsplit(answer.headers["Location"]).query)["next"][0]
+    assert sent == after_code
 
 
 def test_the_code_page_offers_the_passkey_and_it_signs_in(with_passkey, person, key):
