@@ -266,6 +266,13 @@ def clients_check(directory: Path | None) -> None:
         click.echo(
             f"ok  {client.client_id:<24} {client.ministry:<10} {client.token_endpoint_auth_method}"
         )
+        if not client.require_pkce:
+            # Valid (a legacy site's opt-out), but RFC 9700 2.1.1 wants PKCE from every client:
+            # the operator should see which files still rely on it.
+            click.echo(
+                f"warn {client.client_id}: require_pkce = false, codes without PKCE accepted "
+                "(RFC 9700 2.1.1 asks PKCE of every client)"
+            )
     for provider in registry.service_providers:
         encrypted = "encrypted assertions" if provider.encrypt_assertions else "signed assertions"
         click.echo(f"ok  {provider.entity_id:<24} {provider.ministry:<10} saml, {encrypted}")

@@ -185,6 +185,11 @@ def test_clients_check_command(app, tmp_path):
     ok = runner.invoke(args=["clients", "check", "--dir", str(tmp_path / "good")])
     assert ok.exit_code == 0, ok.output
     assert "iqea-backend" in ok.output
+    assert "warn" not in ok.output
+    write(tmp_path / "legacy", VALID + "require_pkce = false\n")
+    legacy = runner.invoke(args=["clients", "check", "--dir", str(tmp_path / "legacy")])
+    assert legacy.exit_code == 0, legacy.output
+    assert "warn iqea-backend: require_pkce = false" in legacy.output
     write(tmp_path / "bad", VALID.replace('ministry = "melccfp"', 'ministry = "x"'))
     bad = runner.invoke(args=["clients", "check", "--dir", str(tmp_path / "bad")])
     assert bad.exit_code == 1
