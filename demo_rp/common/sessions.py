@@ -6,8 +6,9 @@ a back-channel logout deleted during a request is never written back: rows are o
 and only created for a new cookie value.
 
 A signed-in session the provider ends is remembered for an hour (``ended_sessions``: whose it
-was, since when): the browser that comes back with its cookie is told why it is signed out
-(:attr:`ServerSession.ended_as`) until it signs in again or the hour is over.
+was, since when): a browser that comes back with its cookie gets a new anonymous session that
+names it (:attr:`ServerSession.ended_as`), so that the pages can say why it is signed out, until
+the person signs in again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Flask, Request, Response
@@ -29,6 +30,8 @@ from demo_rp.common.storage import Database
 TOUCH_INTERVAL_SECONDS = 60
 # How long a session the provider ended is remembered, to tell its browser why.
 ENDED_REMEMBERED_SECONDS = 3600
+# Where a browser's new session keeps the signed-in session the provider ended.
+ENDED_KEY = "ended_as"
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,14 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         self.regenerate_requested = False
         self.ended = False
-        # The signed-in session this browser had, when the provider ended it lately.
-        self.ended_as: EndedSession | None = None
+
+    @property
+    def ended_as(self) -> EndedSession | None:
+        """The signed-in session this browser had, when the provider ended it lately."""
+        value = self.get(ENDED_KEY)
+        if not isinstance(value, dict):
+            return None
+        return EndedSession(str(value["sub"]), int(value["signed_in_at"]))
 
     def regenerate(self) -> None:
         """Give the session a new cookie value (after sign-in, against session fixation)."""
@@ -199,10 +208,12 @@ class ServerSessionInterface(SessionInterface):
                 data, updated_at = loaded
                 return ServerSession(data, token, updated_at)
             session = ServerSession()
-            session.ended_as = self.store.ended(token)
-            # A stale cookie is cleared, unless the provider ended its session lately: then it
-            # stays (it names nothing else) so that the pages can say why, until it is replaced.
-            session.ended = session.ended_as is None
+            session.ended = True  # a stale cookie: clear it
+            ended = self.store.ended(token)
+            if ended is not None:
+                # The provider ended it lately: a new anonymous session remembers whose it was,
+                # so that the pages can say why, until the person signs in again.
+                session[ENDED_KEY] = asdict(ended)
             return session
         return ServerSession()
 

@@ -81,7 +81,7 @@ def test_a_cancelled_proxy_is_pushed_and_the_holder_is_told_why_the_session_ende
     assert "Aucun : vos droits ne permettent plus d&#39;utiliser l&#39;IQEA." in home
     assert "Votre session à l&#39;IQEA a donc pris fin." in home
     assert "Se connecter avec clicSÉQUR" in home
-    # Told again on the next page (the cookie stays until a new sign-in), not signed in.
+    # Told again on the next page (until a new sign-in), and not signed in.
     assert "Vos droits ont changé" in operator.client.get("/").get_data(as_text=True)
     assert not signed_in(operator)
 
