@@ -3,7 +3,7 @@
 A site answers 202 Accepted. A 400 with an error JSON says the SET itself is refused (a bad
 audience, a signature it cannot check): sending it again would not help, so it is given up and
 recorded. Anything else (no answer, 5xx, a redirect) is tried again later, up to
-``MAX_ATTEMPTS`` times over about a day, by ``idp scheduler`` (or ``idp secevents deliver``).
+``MAX_ATTEMPTS`` times over about 18 hours, by ``idp scheduler`` (or ``idp lifecycle run``).
 """
 
 from __future__ import annotations
