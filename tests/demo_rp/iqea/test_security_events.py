@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from demo_rp.common.security_events import TOKEN_CLAIMS_CHANGE
 from idp.extensions import db
+from idp.oidc.logout import deliver_pending as deliver_logouts
 from idp.secevents.delivery import deliver_pending
 from idp.secevents.models import SecurityEventDelivery
 from idp.secevents.tokens import security_event_token
@@ -84,6 +85,37 @@ def test_a_cancelled_proxy_is_pushed_and_the_holder_is_told_why_the_session_ende
     # Told again on the next page (until a new sign-in), and not signed in.
     assert "Vos droits ont changé" in operator.client.get("/").get_data(as_text=True)
     assert not signed_in(operator)
+
+
+def test_the_notice_follows_a_back_channel_logout_that_came_first(
+    operator: Visitor, site: Any, world: Any, runtime: Any
+) -> None:
+    """The provider's two messages race: the session may already be gone when the SET comes."""
+    sign_in_then_lose_the_proxy(operator, world, runtime)
+    [logout] = deliver_logouts(db.session, runtime)
+    assert logout.delivered_at is not None
+    assert "Vos droits ont changé" not in operator.client.get("/").get_data(as_text=True)
+
+    [delivery] = deliver_pending(db.session, runtime)
+
+    assert delivery.delivered_at is not None, delivery.last_error
+    home = operator.client.get("/").get_data(as_text=True)
+    assert "Aucun : vos droits ne permettent plus d&#39;utiliser l&#39;IQEA." in home
+    assert "Se connecter avec clicSÉQUR" in home
+
+
+def test_an_ended_session_is_remembered_for_an_hour(
+    operator: Visitor, site: Any, runtime: Any, site_clock: Any
+) -> None:
+    operator.sign_in()
+    sub = auth_of(operator)["sub"]
+    assert push(site, provider_set(runtime, sub, rights_event(EMITTER_NEQ, []))).status_code == 202
+
+    site_clock.advance(minutes=61)
+
+    home = operator.client.get("/").get_data(as_text=True)
+    assert "Vos droits ont changé" not in home
+    assert "Se connecter avec clicSÉQUR" in home
 
 
 def test_rights_that_still_allow_iqea_are_shown_and_the_session_goes_on(
