@@ -159,7 +159,7 @@ class Settings(BaseSettings):
         5,
         ge=1,
         le=300,
-        description="How often `idp scheduler` sends the security events that are due.",
+        description="How often `idp scheduler` (and the demo server) sends the events due.",
     )
 
     session_idle_timeout_seconds: int = Field(1800, description="Idle timeout of a session.")

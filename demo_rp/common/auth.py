@@ -1,8 +1,10 @@
 """Signing in and out through clicSÉQUR, and keeping the session's tokens fresh.
 
 Routes: ``/auth/connexion`` (to the provider), ``/auth/callback`` (its answer),
-``/auth/backchannel-logout`` (the provider ends a session), ``/deconnexion`` (sign-out, CSRF
-protected) and ``/.well-known/jwks.json`` (the site's public key, the registered ``jwks_uri``).
+``/auth/backchannel-logout`` (the provider ends a session), ``/auth/security-events`` (the
+provider pushes a security event, :mod:`demo_rp.common.security_events`), ``/deconnexion``
+(sign-out, CSRF protected) and ``/.well-known/jwks.json`` (the site's public key, the registered
+``jwks_uri``).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from werkzeug.wrappers import Response
 from demo_rp.common import oidc
 from demo_rp.common.errors import error_page
 from demo_rp.common.i18n import language
+from demo_rp.common.security_events import SecurityEventError, verify_security_event
 from demo_rp.common.services import csrf, services
 from demo_rp.common.sessions import ServerSession
-from demo_rp.common.site import ClaimsRefusedError, profile
+from demo_rp.common.site import ClaimsRefusedError, profile, setting
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ def _lock_for(token: str | None) -> threading.Lock:
 
 def load_person() -> Response | tuple[str, int] | None:
     g.person = None
+    g.ended_session = _current().ended_as
     auth = session.get("auth")
     if not isinstance(auth, dict):
         return None
@@ -206,6 +210,33 @@ def _logout_error(description: str) -> tuple[Response, int]:
     response = jsonify(error="invalid_request", error_description=description)
     response.headers["Cache-Control"] = "no-store"
     return response, 400
+
+
+@bp.post("/auth/security-events")
+@csrf.exempt
+def security_event() -> tuple[Response, int]:
+    """The provider pushes a security event (RFC 8935): 202 once verified and recorded."""
+    try:
+        event = verify_security_event(request.get_data(as_text=True), request.content_type)
+    except SecurityEventError as refused:
+        logger.warning("security event refused: %s: %s", refused.err, refused.description)
+        return _no_store(jsonify(err=refused.err, description=refused.description), 400)
+    except oidc.ProviderError as failure:
+        # Not the SET's fault: an answer other than 202 or 400 has the provider try again.
+        logger.warning("security event not checked, provider unreachable: %s", failure)
+        return _no_store(jsonify(err="temporarily_unavailable"), 503)
+    found = services()
+    if not found.security_events.record(event, int(setting("CLOCK")().timestamp())):
+        return _no_store(jsonify(err="invalid_request", description="jti already received"), 400)
+    ends_sessions = profile().security_event_ends_sessions
+    ended = found.sessions.delete_by_sub(event.sub) if ends_sessions(event) else 0
+    logger.info("security event %s received: %d session(s) ended", event.event_type, ended)
+    return _no_store(current_app.response_class(status=202), 202)
+
+
+def _no_store(response: Response, status: int) -> tuple[Response, int]:
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
 
 
 @bp.get("/.well-known/jwks.json")

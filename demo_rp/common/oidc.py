@@ -295,6 +295,22 @@ def _provider_keys(force: bool = False) -> KeySet:
         raise ProviderError(f"jwks: {type(error).__name__}") from error
 
 
+def signed_by_provider(raw: str) -> dict[str, Any]:
+    """The claims of a JWT whose signature the provider's JWKS verifies, with an algorithm it
+    announces; fetched again once for a ``kid`` not seen yet (a key rotated in). Raises
+    :class:`JoseError` or ``ValueError``; the claims are for the caller to check."""
+    algorithms = [
+        alg
+        for alg in metadata().get("id_token_signing_alg_values_supported", SIGNING_ALGORITHMS)
+        if alg in SIGNING_ALGORITHMS
+    ]
+    try:
+        token = jwt.decode(raw, _provider_keys(), algorithms=algorithms)
+    except InvalidKeyIdError:
+        token = jwt.decode(raw, _provider_keys(force=True), algorithms=algorithms)
+    return dict(token.claims)
+
+
 def verify_logout_token(raw: str) -> dict[str, Any]:
     """The claims of a valid logout token (Back-Channel Logout 1.0, 2.6), or LogoutTokenError."""
     if not raw or raw.count(".") != 2:
@@ -302,19 +318,10 @@ def verify_logout_token(raw: str) -> dict[str, Any]:
     header = _header(raw)
     if header.get("typ") != LOGOUT_TOKEN_TYPE:
         raise LogoutTokenError("typ must be logout+jwt")
-    algorithms = [
-        alg
-        for alg in metadata().get("id_token_signing_alg_values_supported", SIGNING_ALGORITHMS)
-        if alg in SIGNING_ALGORITHMS
-    ]
     try:
-        try:
-            token = jwt.decode(raw, _provider_keys(), algorithms=algorithms)
-        except InvalidKeyIdError:
-            token = jwt.decode(raw, _provider_keys(force=True), algorithms=algorithms)
+        claims = signed_by_provider(raw)
     except (JoseError, ValueError) as error:
         raise LogoutTokenError(f"signature: {type(error).__name__}") from error
-    claims = dict(token.claims)
     now = _now()
     registry = JWTClaimsRegistry(
         now=now,
@@ -346,13 +353,19 @@ def verify_logout_token(raw: str) -> dict[str, Any]:
 
 
 def _header(raw: str) -> dict[str, Any]:
-    try:
-        header = json.loads(_b64decode(raw.split(".", 1)[0]))
-    except ValueError as error:
-        raise LogoutTokenError("unreadable header") from error
-    if not isinstance(header, dict):
+    header = header_of(raw)
+    if header is None:
         raise LogoutTokenError("unreadable header")
     return header
+
+
+def header_of(raw: str) -> dict[str, Any] | None:
+    """A JWT's header as sent (unverified: to choose what to check), or None if unreadable."""
+    try:
+        header = json.loads(_b64decode(raw.split(".", 1)[0]))
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
 
 
 def _b64decode(segment: str) -> bytes:

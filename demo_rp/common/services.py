@@ -8,12 +8,14 @@ A site that keeps more (IQEA's reports, the pesticide applications) subclasses
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from flask import current_app
 from flask_wtf import CSRFProtect
 
 from demo_rp.common.keys import ClientKey
+from demo_rp.common.security_events import SecurityEventStore
 from demo_rp.common.sessions import SessionStore
 from demo_rp.common.storage import Database
 
@@ -28,6 +30,10 @@ class Services:
     sessions: SessionStore
     client_key: ClientKey
     jwks: dict[str, Any]
+
+    @cached_property
+    def security_events(self) -> SecurityEventStore:
+        return SecurityEventStore(self.database)
 
     def used_logout_token(self, jti: str, expires_at: int) -> bool:
         """Record a logout token's ``jti``; False when it was used before (a replay)."""

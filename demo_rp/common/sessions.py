@@ -4,6 +4,11 @@ The cookie holds only a random value; the row is found by its SHA-256. Everythin
 person's claims, the tokens, the sign-in state of authlib) stays in the database. A session that
 a back-channel logout deleted during a request is never written back: rows are only updated,
 and only created for a new cookie value.
+
+A signed-in session the provider ends is remembered for an hour (``ended_sessions``: whose it
+was, since when): a browser that comes back with its cookie gets a new anonymous session that
+names it (:attr:`ServerSession.ended_as`), so that the pages can say why it is signed out, until
+the person signs in again.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Flask, Request, Response
@@ -22,6 +28,18 @@ from demo_rp.common.storage import Database
 
 # An unchanged session's last activity is written at most this often.
 TOUCH_INTERVAL_SECONDS = 60
+# How long a session the provider ended is remembered, to tell its browser why.
+ENDED_REMEMBERED_SECONDS = 3600
+# Where a browser's new session keeps the signed-in session the provider ended.
+ENDED_KEY = "ended_as"
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A signed-in session the provider ended: whose, and since when it was signed in."""
+
+    sub: str
+    signed_in_at: int
 
 
 def _hash(token: str) -> str:
@@ -43,6 +61,14 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         self.regenerate_requested = False
         self.ended = False
+
+    @property
+    def ended_as(self) -> EndedSession | None:
+        """The signed-in session this browser had, when the provider ended it lately."""
+        value = self.get(ENDED_KEY)
+        if not isinstance(value, dict):
+            return None
+        return EndedSession(str(value["sub"]), int(value["signed_in_at"]))
 
     def regenerate(self) -> None:
         """Give the session a new cookie value (after sign-in, against session fixation)."""
@@ -118,12 +144,37 @@ class SessionStore:
 
     def delete_by_sid(self, sid: str, sub: str | None = None) -> int:
         """End every session of the provider's session ``sid`` (and of ``sub``, if given)."""
+        if sub is None:
+            return self._end("SELECT id FROM sessions WHERE sid = ?", (sid,))
+        return self._end("SELECT id FROM sessions WHERE sid = ? AND sub = ?", (sid, sub))
+
+    def delete_by_sub(self, sub: str) -> int:
+        """End every session of the person ``sub`` (the provider says their rights are gone)."""
+        return self._end("SELECT id FROM sessions WHERE sub = ?", (sub,))
+
+    def _end(self, which: str, parameters: tuple[str, ...]) -> int:
+        """Delete the sessions whose ids ``which`` selects, remembering the signed-in ones."""
+        now = self._now()
         with self.database.connect() as db:
-            if sub is None:
-                cursor = db.execute("DELETE FROM sessions WHERE sid = ?", (sid,))
-            else:
-                cursor = db.execute("DELETE FROM sessions WHERE sid = ? AND sub = ?", (sid, sub))
-        return cursor.rowcount
+            ids = [(row["id"],) for row in db.execute(which, parameters)]
+            db.execute(
+                "DELETE FROM ended_sessions WHERE ended_at < ?", (now - ENDED_REMEMBERED_SECONDS,)
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO ended_sessions (id, sub, signed_in_at, ended_at) "
+                "SELECT id, sub, created_at, ? FROM sessions WHERE id = ? AND sub IS NOT NULL",
+                [(now, session_id) for (session_id,) in ids],
+            )
+            db.executemany("DELETE FROM sessions WHERE id = ?", ids)
+        return len(ids)
+
+    def ended(self, token: str) -> EndedSession | None:
+        """The signed-in session of this cookie value, if the provider ended it lately."""
+        row = self.database.fetch_one(
+            "SELECT sub, signed_in_at FROM ended_sessions WHERE id = ? AND ended_at >= ?",
+            (_hash(token), self._now() - ENDED_REMEMBERED_SECONDS),
+        )
+        return EndedSession(row["sub"], int(row["signed_in_at"])) if row else None
 
     def read_auth(self, token: str) -> dict[str, Any] | None:
         """The signed-in part of a session as stored now (another request may have renewed it)."""
@@ -158,6 +209,11 @@ class ServerSessionInterface(SessionInterface):
                 return ServerSession(data, token, updated_at)
             session = ServerSession()
             session.ended = True  # a stale cookie: clear it
+            ended = self.store.ended(token)
+            if ended is not None:
+                # The provider ended it lately: a new anonymous session remembers whose it was,
+                # so that the pages can say why, until the person signs in again.
+                session[ENDED_KEY] = asdict(ended)
             return session
         return ServerSession()
 

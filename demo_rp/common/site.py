@@ -30,10 +30,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from demo_rp.common.security_events import SecurityEvent
 
 Clock = Callable[[], datetime]
 KeyAlgorithm = Literal["RS256", "ES256"]
@@ -98,6 +101,9 @@ class SiteProfile:
     # Claims that, after a renewal, only UserInfo decides: when it omits one, this value
     # replaces what the ID token said (IQEA: rights gone are gone).
     renewed_claim_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # Whether a security event the provider pushed ends the person's sessions here at once
+    # (IQEA: their rights no longer allow the site); the event is recorded either way.
+    security_event_ends_sessions: Callable[[SecurityEvent], bool] = lambda _event: False
 
 
 def utc_now() -> datetime:

@@ -1,8 +1,9 @@
 """A site's SQLite database (in its instance directory).
 
 Every site has the server-side sessions (keyed by the hash of the cookie, with the provider's
-``sid`` so that a back-channel logout finds them) and the ``jti`` of the logout tokens already
-used; its own tables come from its profile (``SiteProfile.schema``).
+``sid`` so that a back-channel logout finds them), the ``jti`` of the logout tokens already
+used, the sessions the provider ended lately, and the security events it pushed; its own tables
+come from its profile (``SiteProfile.schema``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,26 @@ CREATE TABLE IF NOT EXISTS used_logout_tokens (
     jti TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
 );
+
+-- Signed-in sessions the provider ended (back-channel logout, rights gone), remembered for an
+-- hour so that the browser's next page can say why its session is over.
+CREATE TABLE IF NOT EXISTS ended_sessions (
+    id TEXT PRIMARY KEY,            -- the session's id (SHA-256 of its cookie value)
+    sub TEXT NOT NULL,
+    signed_in_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL
+);
+
+-- Security events the provider pushed (RFC 8935); the jti makes each one count once.
+CREATE TABLE IF NOT EXISTS security_events (
+    jti TEXT PRIMARY KEY,
+    sub TEXT NOT NULL,              -- sub_id.sub: the person's sub at this site
+    event_type TEXT NOT NULL,
+    event TEXT NOT NULL,            -- JSON: the event's own claims
+    issued_at INTEGER NOT NULL,     -- the SET's iat
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS security_events_sub ON security_events (sub, received_at);
 """
 
 

@@ -1,8 +1,9 @@
 """IQEA, the Québec Air Emissions Inventory of the MELCCFP: a demo ministry site.
 
 It signs people in through the provider (OpenID Connect, ``private_key_jwt``, PKCE), keeps their
-session on the server, and lets operators file the annual air emissions report of the enterprise
-they act for and verifiers approve it. ``python -m demo_rp.iqea`` serves it on 127.0.0.1:5001.
+session on the server, hears of rights changes from the provider's security events, and lets
+operators file the annual air emissions report of the enterprise they act for and verifiers
+approve it. ``python -m demo_rp.iqea`` serves it on 127.0.0.1:5001.
 What it shares with the other OpenID Connect demo sites is in :mod:`demo_rp.common`.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from demo_rp.common import SiteProfile, create_site
-from demo_rp.iqea import i18n, views
+from demo_rp.iqea import i18n, rights_changes, views
 from demo_rp.iqea.config import ENVIRONMENT_DEFAULTS, PREFIX, SCOPES
 from demo_rp.iqea.extensions import Services
 from demo_rp.iqea.identity import person_from
@@ -37,6 +38,8 @@ PROFILE = SiteProfile(
     schema=SCHEMA,
     # Rights are what UserInfo says now: none when it names none.
     renewed_claim_defaults={"rights": []},
+    # Rights that no longer allow IQEA end the person's sessions as soon as the provider says so.
+    security_event_ends_sessions=rights_changes.ends_sessions,
 )
 
 
@@ -44,4 +47,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The site; ``config`` overrides the environment (``IQEA_*``) and Flask settings."""
     app = create_site(__name__, PROFILE, config, pages=views.bp, services_class=Services)
     i18n.init_app(app)
+    rights_changes.init_app(app)
     return app

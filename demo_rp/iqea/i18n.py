@@ -145,6 +145,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "right_label_operator": (RIGHT_OPERATOR_FR, RIGHT_OPERATOR_EN),
     "right_label_verifier": (RIGHT_VERIFIER_FR, RIGHT_VERIFIER_EN),
     "rights_none": ("Aucun droit à l'IQEA.", "No IQEA right."),
+    # -- a rights change pushed by clicSÉQUR (security event) ---------------------------------
+    "rights_changed_title": ("Vos droits ont changé", "Your rights have changed"),
+    "rights_changed_received": (
+        "clicSÉQUR nous en a informés le {when}. Vos droits à l'IQEA sont maintenant :",
+        "clicSÉQUR told us on {when}. Your IQEA rights are now:",
+    ),
+    "rights_changed_for": ("Entreprise NEQ {neq} :", "Company NEQ {neq}:"),
+    "rights_changed_none": (
+        "Aucun : vos droits ne permettent plus d'utiliser l'IQEA.",
+        "None: your rights no longer allow you to use IQEA.",
+    ),
+    "rights_changed_session_ended": (
+        "Votre session à l'IQEA a donc pris fin. Si on vous accorde de nouveau des droits, "
+        "connectez-vous de nouveau.",
+        "Your IQEA session has therefore ended. If you are given rights again, sign in again.",
+    ),
     "what_you_can_do": ("Ce que vous pouvez faire", "What you can do"),
     "task_operator_title": ("Déclarer les émissions atmosphériques", "Report air emissions"),
     "task_operator_text": (

@@ -42,11 +42,13 @@ def demo_seed() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def demo_start(host: str, port: int) -> None:
-    """Migrate, seed, start the mail capture and serve the provider until Ctrl-C."""
+    """Migrate, seed, start the mail capture and the security events' retries, and serve the
+    provider until Ctrl-C."""
     from werkzeug.serving import run_simple
 
     from idp.demo.closing import closing_every_response
     from idp.demo.mailbox import start_capture
+    from idp.scheduler import start_demo_retries
 
     settings: Settings = current_app.config["IDP_SETTINGS"]
     if settings.env is not Environment.DEMO:
@@ -59,10 +61,13 @@ def demo_start(host: str, port: int) -> None:
         settings.instance_dir / "demo-mail", settings.smtp_host or "127.0.0.1", settings.smtp_port
     )
     _print_welcome(settings)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Security events go as each response closes; those a site missed are retried here.
+    retries = start_demo_retries(app)
     try:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         run_simple(host, port, closing_every_response(app), use_reloader=False, threaded=True)
     finally:
+        retries.shutdown(wait=False)
         capture.stop()
         time.sleep(0.1)
 

@@ -3,7 +3,7 @@
 A site answers 202 Accepted. A 400 with an error JSON says the SET itself is refused (a bad
 audience, a signature it cannot check): sending it again would not help, so it is given up and
 recorded. Anything else (no answer, 5xx, a redirect) is tried again later, up to
-``MAX_ATTEMPTS`` times over about a day, by ``idp scheduler`` (or ``idp secevents deliver``).
+``MAX_ATTEMPTS`` times over about 18 hours, by ``idp scheduler`` (or ``idp lifecycle run``).
 """
 
 from __future__ import annotations
@@ -38,11 +38,15 @@ def deliver_pending(
     runtime: Runtime,
     ids: set[int] | None = None,
     http: requests.Session | None = None,
+    *,
+    retries_only: bool = False,
 ) -> list[SecurityEventDelivery]:
     """Send the events that are due (those of ``ids``, or all); returns those tried.
 
     Each row is locked while it is sent (``SKIP LOCKED`` on PostgreSQL), so a request's own
-    delivery and the scheduler never send one event twice at once.
+    delivery and the scheduler never send one event twice at once. SQLite locks no row:
+    ``retries_only`` leaves the first tries to the responses that queued them (the demo's
+    in-process retries, idp/demo/cli.py).
     """
     now = runtime.clock()
     query = (
@@ -57,6 +61,8 @@ def deliver_pending(
     )
     if ids is not None:
         query = query.where(SecurityEventDelivery.id.in_(ids))
+    if retries_only:
+        query = query.where(SecurityEventDelivery.attempts > 0)
     due = list(session.scalars(query))
     http = http or requests.Session()
     for row in due:

@@ -32,6 +32,7 @@ def test_demo_registrations_load(runtime, tmp_path):
     assert iqea is not None
     assert iqea.token_endpoint_auth_method == "private_key_jwt"
     assert iqea.jwks_uri == "http://127.0.0.1:5001/.well-known/jwks.json"
+    assert iqea.security_events_endpoint == "http://127.0.0.1:5001/auth/security-events"
     amf = registry.service_provider("http://127.0.0.1:5002/saml/metadata")
     assert amf is not None
     assert amf.encrypt_assertions

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from idp.audit.models import AuditEvent
 from idp.events import RightsChanged, publish
 from idp.extensions import db
-from idp.scheduler import build_scheduler, outbox_job
+from idp.scheduler import build_scheduler, outbox_job, start_demo_retries
 from idp.secevents.delivery import FIRST_RETRY, MAX_ATTEMPTS, deliver_pending
 from idp.secevents.models import SecurityEventDelivery
 from tests.oidc.test_logout import sign_in_to
@@ -133,3 +133,33 @@ def test_the_scheduler_runs_both_jobs_on_their_intervals(app):
         seconds=settings.scheduler_outbox_seconds
     )
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
+
+
+def test_the_demos_retries_leave_first_tries_to_the_responses(
+    app, browser, esm, client_secrets, receivers, runtime, world, clock
+):
+    """SQLite locks no row: the demo's in-process job must not race a response's first try."""
+    row = queued_for_the_esm(browser, esm, client_secrets, runtime, world)
+    outbox_job(app, retries_only=True)()
+    assert tries(receivers) == 0
+
+    receivers.replace(responses.POST, IQEA_EVENTS, status=503)
+    deliver_pending(db.session, runtime, {row.id})  # the response's first try fails
+    clock.advance(seconds=FIRST_RETRY.total_seconds())
+    receivers.replace(responses.POST, IQEA_EVENTS, status=202)
+    outbox_job(app, retries_only=True)()
+
+    db.session.expire_all()
+    assert (row.attempts, tries(receivers)) == (2, 2)
+    assert row.delivered_at is not None
+
+
+def test_the_demo_server_retries_on_the_outbox_interval(app):
+    scheduler = start_demo_retries(app)
+    try:
+        [job] = scheduler.get_jobs()
+        settings = app.extensions["idp.runtime"].settings
+        assert job.trigger.interval == timedelta(seconds=settings.scheduler_outbox_seconds)
+        assert (job.max_instances, job.coalesce) == (1, True)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -4,7 +4,7 @@
   relying-parties directory holding ``iqea.toml``, registered as the demo registers it: a
   ``private_key_jwt`` client whose keys the provider fetches from the site's ``jwks_uri``;
 - the site, served live too (the provider fetches its JWKS and delivers back-channel logout
-  tokens to it), and driven by Flask's test client for the person's pages;
+  tokens and security events to it), and driven by Flask's test client for the person's pages;
 - the person's browser at the provider: :class:`ProviderBrowser` (``HttpBrowser`` choosing the
   enterprise when asked).
 
@@ -76,6 +76,7 @@ def iqea_registration(site_url: str) -> dict[str, Any]:
         "redirect_uris": [f"{site_url}/auth/callback"],
         "post_logout_redirect_uris": [f"{site_url}/"],
         "backchannel_logout_uri": f"{site_url}/auth/backchannel-logout",
+        "security_events_endpoint": f"{site_url}/auth/security-events",
         "token_endpoint_auth_method": "private_key_jwt",
         "jwks_uri": f"{site_url}/.well-known/jwks.json",
         "id_token_signed_response_alg": "RS256",

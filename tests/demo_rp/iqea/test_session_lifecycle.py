@@ -44,6 +44,13 @@ def internal_proxy(world: Any) -> Proxy:
     ).one()
 
 
+def sign_in_then_lose_the_proxy(operator: Visitor, world: Any, runtime: Any) -> None:
+    """Jean Roy signs in at IQEA, then his ESM cancels his proxy (and its IQEA right)."""
+    operator.sign_in()
+    cancel_proxy(db.session, runtime, world.esm, internal_proxy(world))
+    db.session.commit()
+
+
 def count(provider: LiveServer, method: str, path: str) -> int:
     return provider.requests.count((method, path))
 
@@ -108,9 +115,7 @@ def test_refused_refresh_ends_the_session_and_asks_to_sign_in_again(
 def test_cancelled_proxy_shows_at_the_next_renewal(
     operator: Visitor, site_clock: WallClock, world: Any, runtime: Any
 ) -> None:
-    operator.sign_in()
-    cancel_proxy(db.session, runtime, world.esm, internal_proxy(world))
-    db.session.commit()
+    sign_in_then_lose_the_proxy(operator, world, runtime)
     assert signed_in(operator)  # the access token is still valid for a few minutes
 
     site_clock.advance(minutes=ACCESS_TOKEN_LIFETIME_MINUTES + 1)
@@ -122,9 +127,7 @@ def test_cancelled_proxy_shows_at_the_next_renewal(
 def test_cancelled_proxy_ends_the_session_as_soon_as_the_provider_says_so(
     operator: Visitor, site: Any, world: Any, runtime: Any
 ) -> None:
-    operator.sign_in()
-    cancel_proxy(db.session, runtime, world.esm, internal_proxy(world))
-    db.session.commit()
+    sign_in_then_lose_the_proxy(operator, world, runtime)
 
     # What the provider does after the request that cancelled it (or its lifecycle job).
     [notification] = deliver_pending(db.session, runtime)
