@@ -34,7 +34,11 @@ from werkzeug.wrappers import Response
 from demo_rp.common import oidc
 from demo_rp.common.errors import error_page
 from demo_rp.common.i18n import language
-from demo_rp.common.security_events import SecurityEventError, verify_security_event
+from demo_rp.common.security_events import (
+    Recorded,
+    SecurityEventError,
+    verify_security_event,
+)
 from demo_rp.common.services import csrf, services
 from demo_rp.common.sessions import ServerSession
 from demo_rp.common.site import ClaimsRefusedError, profile, setting
@@ -226,8 +230,12 @@ def security_event() -> tuple[Response, int]:
         logger.warning("security event not checked, provider unreachable: %s", failure)
         return _no_store(jsonify(err="temporarily_unavailable"), 503)
     found = services()
-    if not found.security_events.record(event, int(setting("CLOCK")().timestamp())):
+    recorded = found.security_events.record(event, int(setting("CLOCK")().timestamp()))
+    if recorded is Recorded.CONFLICT:
         return _no_store(jsonify(err="invalid_request", description="jti already received"), 400)
+    if recorded is Recorded.REPEAT:
+        # Acted on when it first came: the provider is retrying after losing our answer.
+        return _no_store(current_app.response_class(status=202), 202)
     ends_sessions = profile().security_event_ends_sessions
     ended = found.sessions.delete_by_sub(event.sub) if ends_sessions(event) else 0
     logger.info("security event %s received: %d session(s) ended", event.event_type, ended)

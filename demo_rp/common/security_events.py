@@ -15,7 +15,10 @@ on a 400 and retries anything else. The checks, in order (docs/security-events.m
 4. ``iat`` neither in the future nor older than two days, a ``jti``, no ``sub`` nor ``exp``
    (RFC 8417 2.2), one event, and a ``sub_id`` of format ``iss_sub`` naming the provider
    (``invalid_request``);
-5. the ``jti`` was never received before (``invalid_request``): each event counts once.
+5. the ``jti`` was never received before, or with this very event: each event counts once. A
+   repeat of the same event is answered 202 again (the provider retries when our 202 was lost,
+   and must not record as refused an event that arrived); another event under a ``jti`` already
+   used is refused (``invalid_request``).
 
 The event is then recorded for its subject; the site's profile decides whether it ends the
 person's sessions here (``SiteProfile.security_event_ends_sessions``).
@@ -23,6 +26,7 @@ person's sessions here (``SiteProfile.security_event_ends_sessions``).
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -140,14 +144,23 @@ def _event_of(claims: dict[str, Any]) -> SecurityEvent:
 # -- the record -------------------------------------------------------------------------------
 
 
+class Recorded(enum.Enum):
+    """What recording a verified event did."""
+
+    NEW = "new"
+    REPEAT = "repeat"  # this jti with this same event, received before
+    CONFLICT = "conflict"  # this jti with another event
+
+
 class SecurityEventStore:
     """The events received, by subject; a ``jti`` is recorded once."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def record(self, event: SecurityEvent, received_at: int) -> bool:
-        """Keep ``event``; False when its ``jti`` was received before (a replay)."""
+    def record(self, event: SecurityEvent, received_at: int) -> Recorded:
+        """Keep ``event``, unless its ``jti`` was received before: then say whether with this
+        very event (a retry: nothing to do again) or another one (a forgery or a bug)."""
         with self.database.connect() as db:
             db.execute(
                 "DELETE FROM security_events WHERE issued_at < ?", (received_at - MAX_AGE_SECONDS,)
@@ -164,7 +177,19 @@ class SecurityEventStore:
                     received_at,
                 ),
             )
-        return cursor.rowcount == 1
+            if cursor.rowcount == 1:
+                return Recorded.NEW
+            before = db.execute(
+                "SELECT sub, event_type, event, issued_at FROM security_events WHERE jti = ?",
+                (event.jti,),
+            ).fetchone()
+        same = before is not None and (
+            before["sub"],
+            before["event_type"],
+            json.loads(before["event"]),
+            int(before["issued_at"]),
+        ) == (event.sub, event.event_type, event.event, event.issued_at)
+        return Recorded.REPEAT if same else Recorded.CONFLICT
 
     def latest(self, sub: str, event_type: str, since: int) -> ReceivedEvent | None:
         """The last event of ``event_type`` about ``sub`` received at ``since`` or later."""

@@ -260,27 +260,43 @@ def test_a_body_that_is_no_signed_jwt_is_refused(body: str, site: Any) -> None:
     assert response.get_json()["err"] == "invalid_request"
 
 
-def test_a_set_counts_once(operator: Visitor, site: Any, runtime: Any) -> None:
+def test_a_set_counts_once_and_its_repeat_is_acknowledged(site: Any, runtime: Any) -> None:
+    """The provider sends a SET again when the site's 202 was lost: the repeat gets 202 (it did
+    arrive) and is recorded and acted on once."""
     token = provider_set(runtime, "someone", rights_event(EMITTER_NEQ, ["melccfp.iqea.operator"]))
 
     assert push(site, token).status_code == 202
-    replay = push(site, token)
-
-    assert replay.status_code == 400
-    assert replay.get_json() == {"err": "invalid_request", "description": "jti already received"}
+    assert push(site, token).status_code == 202
     assert stored_events(site) == 1
 
 
-def test_the_provider_gives_up_on_a_refused_set(
+def test_another_set_under_a_jti_already_received_is_refused(
+    operator: Visitor, site: Any, runtime: Any, provider: LiveServer
+) -> None:
+    operator.sign_in()
+    sub = auth_of(operator)["sub"]
+    first = forged(runtime, provider.url, sub, {}, jti="the-same-jti")
+    other_event = {TOKEN_CLAIMS_CHANGE: rights_event(EMITTER_NEQ, ["melccfp.iqea.operator"])}
+    second = forged(runtime, provider.url, sub, {}, jti="the-same-jti", events=other_event)
+    assert push(site, first).status_code == 202
+
+    refused = push(site, second)
+
+    assert refused.status_code == 400
+    assert refused.get_json() == {"err": "invalid_request", "description": "jti already received"}
+    assert stored_events(site) == 1
+
+
+def test_the_provider_retrying_a_set_that_arrived_records_it_delivered(
     operator: Visitor, site: Any, world: Any, runtime: Any
 ) -> None:
-    """A 400 is final (RFC 8935 2.3): the outbox records it and does not try again."""
+    """A first try whose 202 was lost: the retry is acknowledged, not recorded as refused."""
     sign_in_then_lose_the_proxy(operator, world, runtime)
     row = db.session.scalars(select(SecurityEventDelivery)).one()
-    assert push(site, row.token).status_code == 202  # it arrived another way first
+    assert push(site, row.token).status_code == 202  # it arrived, the answer was lost
 
     deliver_pending(db.session, runtime)
 
-    assert row.delivered_at is None
-    assert row.next_attempt_at is None
-    assert row.last_error == "HTTP 400 invalid_request"
+    assert row.delivered_at is not None
+    assert row.last_error is None
+    assert stored_events(site) == 1
