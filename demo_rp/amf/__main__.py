@@ -1,4 +1,4 @@
-"""``python -m demo_rp.amf``: serve the AMF demo site on 127.0.0.1:5002 (development server).
+"""``python -m demo_rp.amf``: serve the AMF demo site at http://localhost:5002 (development server).
 
 ``python -m demo_rp.amf --write-metadata PATH`` only writes the SP metadata (making the key pair
 if needed) for the provider's relying-parties directory, and exits.
