@@ -47,6 +47,7 @@ def demo_start(host: str, port: int) -> None:
 
     from idp.demo.closing import closing_every_response
     from idp.demo.mailbox import start_capture
+    from idp.demo.named import served_under
 
     settings: Settings = current_app.config["IDP_SETTINGS"]
     if settings.env is not Environment.DEMO:
@@ -61,7 +62,8 @@ def demo_start(host: str, port: int) -> None:
     _print_welcome(settings)
     try:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        run_simple(host, port, closing_every_response(app), use_reloader=False, threaded=True)
+        served = closing_every_response(served_under(app, settings.issuer))
+        run_simple(host, port, served, use_reloader=False, threaded=True)
     finally:
         capture.stop()
         time.sleep(0.1)
