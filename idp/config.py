@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         "a real secret key and SMTP settings; demo only runs on a loopback issuer.",
     )
     issuer: str = Field(
-        "http://127.0.0.1:5000",
+        "http://localhost:5000",
         description="Public base URL of the provider (scheme, host, port, no trailing slash). "
         "It is the OIDC `iss` and decides whether cookies are `Secure`.",
     )

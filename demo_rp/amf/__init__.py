@@ -2,7 +2,7 @@
 
 People sign in with clicSÉQUR (signed AuthnRequest, signed and encrypted assertion), see their
 enterprise and the Autorité's « blocs fonctionnels » their rights open, and sign out everywhere
-(single logout). ``python -m demo_rp.amf`` serves it on 127.0.0.1:5002.
+(single logout). ``python -m demo_rp.amf`` serves it at http://localhost:5002.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m demo_rp.amf``: serve the AMF demo site on 127.0.0.1:5002 (development server).
+"""``python -m demo_rp.amf``: serve the AMF demo site at http://localhost:5002 (development server).
 
 ``python -m demo_rp.amf --write-metadata PATH`` only writes the SP metadata (making the key pair
 if needed) for the provider's relying-parties directory, and exits.
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from demo_rp.amf import create_app
 from demo_rp.amf import settings as env
 from demo_rp.amf.sp import write_metadata
+from idp.demo.named import served_under
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     port = args.port or urlsplit(env.base_url()).port or 5002
     app = create_app()
+    app.wsgi_app = served_under(app.wsgi_app, env.base_url())  # type: ignore[method-assign]
     print(f"Autorité des marchés financiers (demo): {env.base_url()}/")
     app.run(host=args.host, port=port, debug=False, use_reloader=False, threaded=True)
 

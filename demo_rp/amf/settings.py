@@ -2,8 +2,8 @@
 
 | Variable | Default |
 |---|---|
-| ``AMF_IDP_METADATA_URL`` | ``http://127.0.0.1:5000/saml/metadata`` |
-| ``AMF_BASE_URL`` | ``http://127.0.0.1:5002`` |
+| ``AMF_IDP_METADATA_URL`` | ``http://localhost:5000/saml/metadata`` |
+| ``AMF_BASE_URL`` | ``http://localhost:5002`` |
 | ``AMF_INSTANCE_DIR`` | ``instance/demo/amf`` (relative to the directory the command runs in) |
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_IDP_METADATA_URL = "http://127.0.0.1:5000/saml/metadata"
-DEFAULT_BASE_URL = "http://127.0.0.1:5002"
+DEFAULT_IDP_METADATA_URL = "http://localhost:5000/saml/metadata"
+DEFAULT_BASE_URL = "http://localhost:5002"
 DEFAULT_INSTANCE_DIR = "instance/demo/amf"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_CATALOGUE_FILE = PROJECT_ROOT / "config" / "catalogue.toml"

@@ -18,6 +18,7 @@ from demo_rp.common.services import SERVICES_KEY, Services, csrf
 from demo_rp.common.sessions import ServerSessionInterface, SessionStore
 from demo_rp.common.site import PROFILE_KEY, SiteProfile, load_settings, setting
 from demo_rp.common.storage import Database
+from idp.demo.named import served_under
 
 # The shared templates (``common/layout.html``, ``common/error.html``, ...) and style sheet.
 shared = Blueprint(
@@ -94,6 +95,7 @@ def serve(app: Flask, name: str) -> None:
     base = urlsplit(base_url)
     port = base.port or (443 if base.scheme == "https" else 80)
     print(f"{name}: {base_url} (provider {setting('IDP_ISSUER', app)})")
+    app.wsgi_app = served_under(app.wsgi_app, base_url)  # type: ignore[method-assign]
     # Threaded: while the site waits on the provider's token endpoint, the provider fetches
     # the site's jwks_uri.
     app.run(host="127.0.0.1", port=port, threaded=True, debug=False, use_reloader=False)

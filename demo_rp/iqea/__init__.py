@@ -3,8 +3,8 @@
 It signs people in through the provider (OpenID Connect, ``private_key_jwt``, PKCE), keeps their
 session on the server, hears of rights changes from the provider's security events, and lets
 operators file the annual air emissions report of the enterprise they act for and verifiers
-approve it. ``python -m demo_rp.iqea`` serves it on 127.0.0.1:5001.
-What it shares with the other OpenID Connect demo sites is in :mod:`demo_rp.common`.
+approve it. ``python -m demo_rp.iqea`` serves it at http://localhost:5001. What it shares with
+the other OpenID Connect demo sites is in :mod:`demo_rp.common`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m demo_rp.iqea``: the IQEA demo site on 127.0.0.1:5001 (settings: IQEA_*)."""
+"""``python -m demo_rp.iqea``: the IQEA demo site at http://localhost:5001 (settings: IQEA_*)."""
 
 from __future__ import annotations
 

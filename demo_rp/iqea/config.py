@@ -3,8 +3,8 @@
 =====================  ===================================  ======================================
 Variable               Default                              Meaning
 =====================  ===================================  ======================================
-IQEA_IDP_ISSUER        http://127.0.0.1:5000                the provider (discovery is read there)
-IQEA_BASE_URL          http://127.0.0.1:5001                where this site is served
+IQEA_IDP_ISSUER        http://localhost:5000                the provider (discovery is read there)
+IQEA_BASE_URL          http://localhost:5001                where this site is served
 IQEA_INSTANCE_DIR      instance/demo/iqea                   key pair, secret key, SQLite database
 IQEA_CLIENT_ID         iqea                                 the client id registered at the provider
 =====================  ===================================  ======================================
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 PREFIX = "IQEA"
 ENVIRONMENT_DEFAULTS: dict[str, str] = {
-    "IDP_ISSUER": "http://127.0.0.1:5000",
-    "BASE_URL": "http://127.0.0.1:5001",
+    "IDP_ISSUER": "http://localhost:5000",
+    "BASE_URL": "http://localhost:5001",
     "INSTANCE_DIR": "instance/demo/iqea",
     "CLIENT_ID": "iqea",
 }

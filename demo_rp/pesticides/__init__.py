@@ -3,7 +3,7 @@
 The only citizen service of the ministry: a person who applies pesticides themselves (on their
 own farm, woodlot or property) signs in through the provider (OpenID Connect,
 ``private_key_jwt`` with a P-256 key, PKCE), fills in an application, reviews it and submits it;
-« Mes demandes » lists theirs. ``python -m demo_rp.pesticides`` serves it on 127.0.0.1:5003.
+« Mes demandes » lists theirs. ``python -m demo_rp.pesticides`` serves it at http://localhost:5003.
 What it shares with IQEA is in :mod:`demo_rp.common`.
 """
 

@@ -1,4 +1,4 @@
-"""``python -m demo_rp.pesticides``: the pesticide certificate site on 127.0.0.1:5003
+"""``python -m demo_rp.pesticides``: the pesticide certificate site at http://localhost:5003
 (settings: PESTICIDES_*)."""
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 =========================  =============================  =========================================
 Variable                   Default                        Meaning
 =========================  =============================  =========================================
-PESTICIDES_IDP_ISSUER      http://127.0.0.1:5000          the provider (discovery is read there)
-PESTICIDES_BASE_URL        http://127.0.0.1:5003          where this site is served
+PESTICIDES_IDP_ISSUER      http://localhost:5000          the provider (discovery is read there)
+PESTICIDES_BASE_URL        http://localhost:5003          where this site is served
 PESTICIDES_INSTANCE_DIR    instance/demo/pesticides       P-256 key, secret key, SQLite database
 PESTICIDES_CLIENT_ID       pesticides                     the client id registered at the provider
 =========================  =============================  =========================================
@@ -19,8 +19,8 @@ from typing import Literal
 
 PREFIX = "PESTICIDES"
 ENVIRONMENT_DEFAULTS: dict[str, str] = {
-    "IDP_ISSUER": "http://127.0.0.1:5000",
-    "BASE_URL": "http://127.0.0.1:5003",
+    "IDP_ISSUER": "http://localhost:5000",
+    "BASE_URL": "http://localhost:5003",
     "INSTANCE_DIR": "instance/demo/pesticides",
     "CLIENT_ID": "pesticides",
 }

@@ -48,6 +48,7 @@ def demo_start(host: str, port: int) -> None:
 
     from idp.demo.closing import closing_every_response
     from idp.demo.mailbox import start_capture
+    from idp.demo.named import served_under
     from idp.scheduler import start_demo_retries
 
     settings: Settings = current_app.config["IDP_SETTINGS"]
@@ -65,7 +66,8 @@ def demo_start(host: str, port: int) -> None:
     # Security events go as each response closes; those a site missed are retried here.
     retries = start_demo_retries(app)
     try:
-        run_simple(host, port, closing_every_response(app), use_reloader=False, threaded=True)
+        served = closing_every_response(served_under(app, settings.issuer))
+        run_simple(host, port, served, use_reloader=False, threaded=True)
     finally:
         retries.shutdown(wait=False)
         capture.stop()

@@ -140,7 +140,9 @@ def sign_in_with_passkey_only() -> Response:
     """No user code typed: the passkey names its account, and is two factors on its own (the
     device held, and the person unlocking it)."""
     portal = Portal.CITIZEN if request.form.get("portal") == Portal.CITIZEN else Portal.ENTERPRISE
-    back = sign_in_url(portal)
+    next_url = safe_next(request.args.get("next"), "")
+    # Refused, back to the sign-in page with its way back to the site the person came from.
+    back = sign_in_url(portal, next=next_url or None)
     form = PasskeyAnswerForm()
     if not form.validate_on_submit():
         abort(400)
@@ -163,7 +165,6 @@ def sign_in_with_passkey_only() -> Response:
         db.session, rt, account, public_computer=False, client=client_info()
     )
     token = authenticate_session(db.session, rt, user_session, amr=AMR_PASSKEY)
-    next_url = safe_next(request.args.get("next"), "")
     if next_url:
         session["next"] = next_url
     return complete_sign_in(user_session, token)

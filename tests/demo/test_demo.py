@@ -18,7 +18,7 @@ from idp.enterprises.models import Enterprise
 from idp.extensions import db
 from tests.conftest import free_port
 
-DEMO_ISSUER = "http://127.0.0.1:5000"
+DEMO_ISSUER = "http://localhost:5000"
 
 
 @pytest.fixture

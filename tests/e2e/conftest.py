@@ -2,8 +2,8 @@
 
 - ``demo``: ``idp demo start``, ``python -m demo_rp.iqea``, ``python -m demo_rp.amf`` and
   ``python -m demo_rp.pesticides``, started once for this folder's tests on free loopback ports
-  (``servers.py``), stopped after. ``test_passkey_journey.py`` starts its own, named
-  ``localhost`` (WebAuthn refuses an IP address as relying party id).
+  and named ``localhost`` like the demo's (``servers.py``), stopped after.
+  ``test_passkey_journey.py`` starts its own, where IQEA requires a passkey.
 - ``browser``: Debian's Chromium (``/usr/bin/chromium``, installed by ``python3 dev.py test``)
   driven by Playwright, headless, without background networking.
 - ``contexts``: each test opens its own browser contexts (fresh cookies: one per person); when

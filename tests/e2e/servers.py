@@ -10,9 +10,8 @@ that a demo running beside the tests (or another test run) does not matter. ``ID
 environment variables win over the settings file; the sites read ``IQEA_*``, ``AMF_*`` and
 ``PESTICIDES_*``.
 
-The addresses are ``http://127.0.0.1:<port>`` unless ``host="localhost"`` is asked: WebAuthn
-refuses an IP address as relying party id, so the passkey journeys run the provider and the
-sites under the name ``localhost`` (still served on 127.0.0.1, which the name resolves to).
+The addresses are ``http://localhost:<port>``, like the demo's (WebAuthn refuses an IP address
+as relying party id): the servers listen on 127.0.0.1, which the name resolves to.
 
 Each process runs in its own process group, its output in ``test-artifacts/e2e/<name>.log``.
 """
@@ -38,12 +37,13 @@ ROOT = Path(__file__).resolve().parents[2]
 REGISTRATIONS = ROOT / "demo_rp" / "registrations"
 DEMO_CONFIG = ROOT / "config" / "demo.toml"
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-# Where the servers listen, whatever name their addresses use.
+# Where the servers listen, and the name their addresses use.
 LOOPBACK = "127.0.0.1"
+HOST = "localhost"
 # The origins written in demo_rp/registrations/*.toml, replaced by the ports of the test run.
-DEMO_IQEA_ORIGIN = "http://127.0.0.1:5001"
-DEMO_AMF_ORIGIN = "http://127.0.0.1:5002"
-DEMO_PESTICIDES_ORIGIN = "http://127.0.0.1:5003"
+DEMO_IQEA_ORIGIN = "http://localhost:5001"
+DEMO_AMF_ORIGIN = "http://localhost:5002"
+DEMO_PESTICIDES_ORIGIN = "http://localhost:5003"
 # How long a server may take to answer its first request (migrations and keys on first start).
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
@@ -101,26 +101,21 @@ def start_demo_servers(
     workdir: Path,
     artifacts: Path = ARTIFACTS,
     *,
-    host: str = LOOPBACK,
     registration_lines: Mapping[str, str] | None = None,
 ) -> DemoServers:
     """Start the provider, then IQEA, the AMF and the pesticide site; return once each answers
     HTTP.
 
-    ``host`` names the servers in their addresses (the issuer, the sites' registered redirect
-    URIs): ``127.0.0.1`` or ``localhost``; they listen on 127.0.0.1 either way.
     ``registration_lines`` adds settings to the copy of a site's registration, by file stem
     (``{"iqea": 'minimum_acr = "urn:clicsequr:acr:phr"'}``).
     """
-    if host not in (LOOPBACK, "localhost"):
-        raise ValueError(f"the demo runs on a loopback issuer only, not {host!r}")
     artifacts.mkdir(parents=True, exist_ok=True)
     idp_port, iqea_port, amf_port, pesticides_port, smtp_port = (free_port() for _ in range(5))
     demo = DemoServers(
-        idp=f"http://{host}:{idp_port}",
-        iqea=f"http://{host}:{iqea_port}",
-        amf=f"http://{host}:{amf_port}",
-        pesticides=f"http://{host}:{pesticides_port}",
+        idp=f"http://{HOST}:{idp_port}",
+        iqea=f"http://{HOST}:{iqea_port}",
+        amf=f"http://{HOST}:{amf_port}",
+        pesticides=f"http://{HOST}:{pesticides_port}",
     )
     registrations = workdir / "registrations"
     registrations.mkdir()

@@ -1,11 +1,11 @@
 """Passkeys in a real browser (issue 18): the WebAuthn ceremonies end to end, on both portals,
 with Chromium's virtual authenticator (``steps.virtual_authenticator``) in place of a phone.
 
-WebAuthn refuses an IP address as relying party id, so this file starts its own provider and
-sites named ``localhost`` (``servers.start_demo_servers(host="localhost")``) instead of the
-``127.0.0.1`` of the other journeys. There, IQEA's registration requires the phishing-resistant
-sign-in (``minimum_acr = "urn:clicsequr:acr:phr"``): the site that sends a session made with
-the emailed code to the passkey step. The pesticide site asks for nothing more than usual.
+Like every journey's, the provider and the sites are named ``localhost`` (WebAuthn refuses an
+IP address as relying party id). This file starts its own, though: there IQEA's registration
+requires the phishing-resistant sign-in (``minimum_acr = "urn:clicsequr:acr:phr"``), the site
+that sends a session made with the emailed code to the passkey step, which the other journeys
+do not expect. The pesticide site asks for nothing more than usual.
 
 Each journey uses its own person of the demo data, so that any one can run alone. Like every
 file of this folder, it runs in the ``e2e`` group of pytest-xdist (``conftest.py``).
@@ -51,11 +51,10 @@ NO_ANSWER = "La clé d'accès n'a pas répondu"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServers]:
-    """The provider and the sites under the name ``localhost``; IQEA requires a passkey."""
+    """The provider and the sites of the other journeys, but IQEA requires a passkey."""
     servers = start_demo_servers(
         tmp_path_factory.mktemp("e2e-passkeys"),
         ARTIFACTS / "passkeys",
-        host="localhost",
         registration_lines={"iqea": f'minimum_acr = "{PHISHING_RESISTANT}"'},
     )
     try:

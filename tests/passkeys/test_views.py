@@ -59,6 +59,22 @@ def post_answer(auth: Auth, path: str, page: str, answer: str, **extra: str):
     )
 
 
+def passkey_alone_from(browser: Auth, key: SoftwareAuthenticator, sign_in_page: str, **answer):
+    """« Utiliser une clé d'accès » on ``sign_in_page``: its form's address, then the answer."""
+    page = browser.client.get(sign_in_page).get_data(as_text=True)
+    token = csrf_token(page)
+    options = browser.client.post(
+        "/connexion/cle-d-acces/options", headers={"X-CSRFToken": token}
+    ).get_json()
+    action = re.search(r'action="(/connexion/cle-d-acces/sans-code[^"]*)"', page)
+    assert action, "no passkey button on the sign-in page"
+    portal = "citizen" if sign_in_page.startswith("/citoyens/") else "enterprise"
+    return browser.client.post(
+        html.unescape(action.group(1)),
+        data={"csrf_token": token, "credential": key.get(options, **answer), "portal": portal},
+    )
+
+
 def current(auth: Auth) -> UserSession | None:
     db.session.expire_all()
     return db.session.scalars(
@@ -245,18 +261,43 @@ def test_a_passkey_alone_signs_in_without_the_user_code(with_passkey, person, ke
 
 
 def test_a_passkey_alone_is_refused_at_the_other_portal(with_passkey, key):
-    browser = with_passkey
-    page = browser.client.get("/citoyens/connexion").get_data(as_text=True)
-    token = csrf_token(page)
-    options = browser.client.post(
-        "/connexion/cle-d-acces/options", headers={"X-CSRFToken": token}
-    ).get_json()
-    answer = browser.client.post(
-        "/connexion/cle-d-acces/sans-code",
-        data={"csrf_token": token, "credential": key.get(options), "portal": "citizen"},
+    answer = passkey_alone_from(with_passkey, key, "/citoyens/connexion")
+    assert answer.headers["Location"] == "/citoyens/connexion"
+    assert current(with_passkey) is None
+
+
+def test_a_refused_passkey_alone_keeps_the_way_back_to_the_site(with_passkey, key):
+    """Refused at the other portal: back to that sign-in page, still on the way to the site."""
+    back_to = "/oidc/authorize?client_id=pesticides&scope=openid"
+    sign_in_page = f"/citoyens/connexion?{urlencode({'next': back_to})}"
+    answer = passkey_alone_from(with_passkey, key, sign_in_page)
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == "/citoyens/connexion"
+    assert parse_qs(location.query)["next"] == [back_to]
+    assert current(with_passkey) is None
+
+
+def test_a_passkey_answer_refused_keeps_the_way_back_too(with_passkey, key):
+    back_to = "/oidc/authorize?client_id=iqea"
+    sign_in_page = f"/connexion?{urlencode({'next': back_to})}"
+    answer = passkey_alone_from(with_passkey, key, sign_in_page, origin="https://evil.example")
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == "/connexion"
+    assert parse_qs(location.query)["next"] == [back_to]
+    assert current(with_passkey) is None
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil"])
+def test_a_refused_passkey_alone_never_goes_back_to_another_site(with_passkey, key, elsewhere):
+    answer = with_passkey.client.post(
+        f"/connexion/cle-d-acces/sans-code?{urlencode({'next': elsewhere})}",
+        data={
+            "csrf_token": csrf_token(with_passkey.client.get("/connexion").get_data(as_text=True)),
+            "credential": "{}",
+            "portal": "citizen",
+        },
     )
-    assert "/citoyens/connexion" in answer.headers["Location"]
-    assert current(browser) is None
+    assert answer.headers["Location"] == "/citoyens/connexion"
 
 
 def test_removing_the_last_passkey_tells_the_owner(auth, person, key, smtp):

@@ -29,7 +29,7 @@ from tests.conftest import TEST_PASSWORD, Person, csrf_token
 from tests.proxies.conftest import world  # noqa: F401 (a fixture)
 from tests.saml.conftest import app_config, clock, idp_metadata  # noqa: F401 (fixtures)
 
-AMF_BASE = "http://127.0.0.1:5002"
+AMF_BASE = "http://localhost:5002"
 AMF_ENTITY_ID = f"{AMF_BASE}/saml/metadata"
 IDP_ISSUER = "http://localhost"
 IDP_METADATA_URL = f"{IDP_ISSUER}/saml/metadata"

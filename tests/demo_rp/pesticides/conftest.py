@@ -36,7 +36,7 @@ from demo_rp.pesticides import create_app
 from tests.conftest import csrf_token
 
 ISSUER = "https://clicsequr.example"
-SITE_URL = "http://127.0.0.1:5003"
+SITE_URL = "http://localhost:5003"
 CLIENT_ID = "pesticides"
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 ACCESS_TOKEN_LIFETIME_SECONDS = 600

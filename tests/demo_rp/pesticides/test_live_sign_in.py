@@ -44,7 +44,7 @@ from tests.oidc.live_server import (
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRATION = ROOT / "demo_rp" / "registrations" / "pesticides.toml"
-DEMO_ORIGIN = "http://127.0.0.1:5003"
+DEMO_ORIGIN = "http://localhost:5003"
 ETIENNE = Taxpayer(
     "068465632", "122330", "7MSUAK2ZWJ8", "Étienne", "Côté", "etienne.cote@courriel.example"
 )

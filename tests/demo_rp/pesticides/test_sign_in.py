@@ -264,4 +264,4 @@ def test_authorization_redirect_carries_the_registered_callback(visitor: Visitor
     location = visitor.client.get("/auth/connexion").headers["Location"]
 
     query = parse_qs(urlsplit(location).query)
-    assert query["redirect_uri"] == ["http://127.0.0.1:5003/auth/callback"]
+    assert query["redirect_uri"] == ["http://localhost:5003/auth/callback"]
