@@ -199,6 +199,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts import recovery_views as _recovery  # noqa: F401 (registers its routes)
     from idp.accounts import sessions_views as _sessions  # noqa: F401 (registers its routes)
     from idp.accounts.views import bp as accounts_bp
+    from idp.api.routes import bp as api_bp
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
     from idp.conditions.views import bp as conditions_bp
@@ -242,6 +243,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         onboarding_bp,
         console_bp,
         passkeys_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself
