@@ -27,6 +27,7 @@ from idp.ministries.catalogue import load_catalogue
 from idp.relying_parties import load_registry
 from idp.runtime import Runtime
 from idp.web.converters import PathSegmentConverter, RowIdConverter
+from idp.web.machine import MachineSessionInterface
 
 MIGRATIONS_DIR = __path__[0] + "/migrations"
 
@@ -41,6 +42,7 @@ def create_app(
     settings = load_settings(**(test_config or {}))
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.session_interface = MachineSessionInterface()
     secret_key = resolve_secret_key(settings)
     secure = settings.uses_https
     app.config.update(

@@ -49,9 +49,11 @@ def json_object() -> dict[str, Any]:
         raise ProblemError("unsupported_media_type", "Send the body as application/json.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ProblemError("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    # Also bounds a body sent without Content-Length (chunked): werkzeug stops reading there.
-    request.max_content_length = MAX_BODY_BYTES
-    raw = request.get_data(cache=False)
+    # A body sent without Content-Length (chunked) is read up to one byte past the limit,
+    # whatever else already opened the stream.
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ProblemError("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
         # RecursionError: thousands of nested brackets, which json gives up on.
         data = json.loads(raw)

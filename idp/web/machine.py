@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from limits import RateLimitItem, parse
 from werkzeug.wrappers import Response
 
@@ -83,3 +84,13 @@ def machine_endpoints(app: Flask) -> frozenset[str]:
         )
         app.extensions[_ENDPOINTS_KEY] = found
     return cast(frozenset[str], found)
+
+
+class MachineSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a machine endpoint never answers with the
+    cookie: a browser's cookie sent along to one is neither refreshed nor replaced there."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint in machine_endpoints(app):
+            return
+        super().save_session(app, session, response)  # type: ignore[arg-type]
