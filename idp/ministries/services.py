@@ -152,7 +152,14 @@ def _decide(
     **audit_details: Any,
 ) -> None:
     """Pending only; a refusal says why; audited; the enterprise's ESMs are told."""
-    if registration.status != RegistrationStatus.PENDING:
+    # Read again under a row lock: the operator's page and the ministry's back-end may decide
+    # at the same moment, and only the first decision stands (SQLite serialises writers).
+    status = session.scalar(
+        select(MinistryRegistration.status)
+        .where(MinistryRegistration.id == registration.id)
+        .with_for_update()
+    )
+    if status != RegistrationStatus.PENDING:
         raise ConflictError(_l("This registration was already decided."))
     reason = (reason or "").strip()
     if not activate and not reason:

@@ -180,3 +180,17 @@ def test_a_body_outside_the_schema_is_422_naming_the_field(
     problem = assert_problem(answer, 422, "invalid_body", openapi_document(client))
     assert problem["errors"][0]["field"] == field
     assert db.session.get(MinistryRegistration, registration.id).status == "pending"
+
+
+def test_the_enterprises_history_shows_the_ministry_decided_automatically(
+    client, factory, runtime, token, auth
+):
+    esm = factory.person(name="Marie Tremblay")
+    registration = pending_registration(runtime, esm.account)
+    client.post(decision_path(registration.id), json={"decision": "activate"}, headers=token)
+    auth.sign_in(esm)
+    page = client.get("/entreprise/historique").get_data(as_text=True)
+    decided = page[page.index("Décision rendue sur une inscription") :]
+    by = decided[: decided.index("</td>")]  # the "By" cell, after the action's header cell
+    assert "MELCCFP" in by
+    assert "automatisé" in by
