@@ -68,21 +68,25 @@ def invalid_field(field: str, detail: str) -> ProblemError:
     return ProblemError("invalid_body", detail, errors=[{"field": field, "detail": detail}])
 
 
-def text_field(data: dict[str, Any], field: str, *, max_length: int, required: bool = True) -> str:
+def text_field(
+    data: dict[str, Any], field: str, *, max_length: int, required: bool = True, within: str = ""
+) -> str:
     """A string member, stripped: present when ``required``, at most ``max_length``
-    characters, without NUL (PostgreSQL text holds none) or lone surrogates (not UTF-8)."""
+    characters, without NUL (PostgreSQL text holds none) or lone surrogates (not UTF-8).
+    ``within`` names the object it is a member of, in the errors (``subject.fr``)."""
+    name = f"{within}.{field}" if within else field
     value = data.get(field)
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise invalid_field(field, f"'{field}' must be a string.")
+        raise invalid_field(name, f"'{name}' must be a string.")
     value = value.strip()
     if required and not value:
-        raise invalid_field(field, f"'{field}' must not be empty.")
+        raise invalid_field(name, f"'{name}' must not be empty.")
     if len(value) > max_length:
-        raise invalid_field(field, f"'{field}' is longer than {max_length} characters.")
+        raise invalid_field(name, f"'{name}' is longer than {max_length} characters.")
     if "\x00" in value or not _is_utf8(value):
-        raise invalid_field(field, f"'{field}' holds characters that are not text.")
+        raise invalid_field(name, f"'{name}' holds characters that are not text.")
     return value
 
 
@@ -94,11 +98,12 @@ def _is_utf8(value: str) -> bool:
     return True
 
 
-def only_members(data: dict[str, Any], allowed: set[str]) -> None:
+def only_members(data: dict[str, Any], allowed: set[str], within: str = "") -> None:
     """An unknown member is a mistake the caller should hear of, not a value ignored."""
     unknown = sorted(set(data) - allowed)
     if unknown:
         name = unknown[0][:64]  # the caller's own text, quoted back: bounded
+        name = f"{within}.{name}" if within else name
         raise invalid_field(name, f"Unknown member '{name}'.")
 
 

@@ -36,8 +36,10 @@ def _bilingual(data: dict[str, Any], field: str, max_length: int) -> tuple[str, 
     value = data.get(field)
     if not isinstance(value, dict):
         raise invalid_field(field, f"'{field}' must be an object with 'fr' and 'en'.")
-    only_members(value, set(LANGUAGES))
-    texts = [text_field(value, language, max_length=max_length) for language in LANGUAGES]
+    only_members(value, set(LANGUAGES), within=field)
+    texts = [
+        text_field(value, language, max_length=max_length, within=field) for language in LANGUAGES
+    ]
     return texts[0], texts[1]
 
 

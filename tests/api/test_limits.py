@@ -24,3 +24,12 @@ def test_past_its_limit_a_client_gets_429_and_another_client_goes_on(client, cli
     # Per client, not per address: the other ministry's back-end, from the same address, goes on.
     amf = bearer(access_token(client, client_secrets, "amf-manager"))
     assert client.get("/api/v1/ministries/amf/registrations", headers=amf).status_code == 200
+
+
+def test_a_limit_that_does_not_parse_stops_the_start():
+    from pydantic import ValidationError
+
+    from idp.config import load_settings
+
+    with pytest.raises(ValidationError, match="api_client_limit"):
+        load_settings(api_client_limit="often")

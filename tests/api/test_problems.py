@@ -116,3 +116,15 @@ def test_random_bodies_never_give_a_500(client, token, runtime, factory):
         raw = bytes(rng.randrange(256) for _ in range(rng.randint(0, 64)))
         answer = client.post(DECISION, data=raw, content_type="application/json", headers=token)
         assert 400 <= answer.status_code < 500
+
+
+def test_a_database_that_does_not_answer_is_503_with_a_delay(app_config, client, token, clock):
+    """The same provider on a database nobody listens on: a problem to retry, not a 500."""
+    from idp import create_app
+
+    broken = create_app(
+        {**app_config, "database_url": "postgresql://nobody@127.0.0.1:1/none"}, clock=clock
+    )
+    answer = broken.test_client().get("/api/v1/ministries/melccfp/registrations", headers=token)
+    assert_problem(answer, 503, "unavailable")
+    assert answer.headers["Retry-After"] == "5"
