@@ -128,3 +128,13 @@ def test_a_database_that_does_not_answer_is_503_with_a_delay(app_config, client,
     answer = broken.test_client().get("/api/v1/ministries/melccfp/registrations", headers=token)
     assert_problem(answer, 503, "unavailable")
     assert answer.headers["Retry-After"] == "5"
+
+
+def test_a_large_form_body_is_never_parsed_only_refused(client, token):
+    """The API reads JSON only: a form body, however large, is a 415 before anything reads it."""
+    answer = client.post(
+        "/api/v1/ministries/melccfp/registrations/1/decision",
+        data={"decision": "x" * 2_000_000},
+        headers=token,
+    )
+    assert_problem(answer, 415, "unsupported_media_type")
