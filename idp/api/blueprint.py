@@ -47,13 +47,15 @@ def json_object() -> dict[str, Any]:
     """The request's body: a JSON object of at most :data:`MAX_BODY_BYTES`."""
     if request.mimetype != "application/json":
         raise ProblemError("unsupported_media_type", "Send the body as application/json.")
+    too_large = ProblemError(
+        "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes."
+    )
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ProblemError("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    # A body sent without Content-Length (chunked) is read up to one byte past the limit,
-    # whatever else already opened the stream.
+        raise too_large
+    # A body sent without Content-Length (chunked) is read up to one byte past the limit.
     raw = request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        raise ProblemError("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        raise too_large
     try:
         # RecursionError: thousands of nested brackets, which json gives up on.
         data = json.loads(raw)
