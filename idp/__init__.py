@@ -27,6 +27,7 @@ from idp.ministries.catalogue import load_catalogue
 from idp.relying_parties import load_registry
 from idp.runtime import Runtime
 from idp.web.converters import PathSegmentConverter, RowIdConverter
+from idp.web.machine import MachineSessionInterface
 
 MIGRATIONS_DIR = __path__[0] + "/migrations"
 
@@ -41,6 +42,7 @@ def create_app(
     settings = load_settings(**(test_config or {}))
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.session_interface = MachineSessionInterface()
     secret_key = resolve_secret_key(settings)
     secure = settings.uses_https
     app.config.update(
@@ -199,6 +201,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from idp.accounts import recovery_views as _recovery  # noqa: F401 (registers its routes)
     from idp.accounts import sessions_views as _sessions  # noqa: F401 (registers its routes)
     from idp.accounts.views import bp as accounts_bp
+    from idp.api.routes import bp as api_bp
     from idp.audit.views import bp as audit_bp
     from idp.citizens.views import bp as citizens_bp
     from idp.conditions.views import bp as conditions_bp
@@ -242,6 +245,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         onboarding_bp,
         console_bp,
         passkeys_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
     # The outbox shows every emailed code: it exists only in the demo profile, which itself

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -237,6 +238,11 @@ class Settings(BaseSettings):
         "3/hour;5/day",
         description="Enterprise registrations refused (facts not confirmed) allowed per NEQ.",
     )
+    api_client_limit: str = Field(
+        "120/minute",
+        description="Management API requests allowed per client (`limits` notation); past it, "
+        "429 with `Retry-After` (docs/management-api.md).",
+    )
     citizen_enrolment_seconds: int = Field(
         7200, description="Time allowed to go through the steps of an account creation."
     )
@@ -334,6 +340,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "the verification service must be an https:// URL (http only on loopback)"
             )
+        return value
+
+    @field_validator("api_client_limit")
+    @classmethod
+    def _one_limit(cls, value: str) -> str:
+        # A typo must stop the start, not turn up at the API's first request.
+        parse(value)
         return value
 
     @field_validator("default_locale")

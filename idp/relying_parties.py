@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from idp.api.scopes import check_management_scope
 from idp.ministries.catalogue import Catalogue, SentenceNamed
 from idp.net import is_loopback_host
 
@@ -86,6 +87,9 @@ class OidcClient(SentenceNamed):
         "refresh_token",
     )
     scopes: tuple[str, ...] = ("openid",)
+    # What the back-end may ask for with client_credentials to call the Management API
+    # (docs/management-api.md): `management:<its own ministry>:<resource>` only.
+    management_scopes: tuple[str, ...] = ()
     required_rights: tuple[str, ...] = ()
     # A citizen service that needs the emailed code (not a security question), or any service
     # that needs a passkey (phishing-resistant), says so here.
@@ -128,6 +132,10 @@ class OidcClient(SentenceNamed):
             raise ValueError("refresh_token comes with authorization_code")
         if "openid" not in self.scopes and "authorization_code" in self.grant_types:
             raise ValueError("scopes must include openid")
+        if self.management_scopes and "client_credentials" not in self.grant_types:
+            raise ValueError("management_scopes come with the client_credentials grant")
+        for scope in self.management_scopes:
+            check_management_scope(scope, self.ministry)
         return self
 
     @property

@@ -77,6 +77,8 @@ class AuditAction(StrEnum):
     ENTERPRISE_SETTINGS_CHANGE = "enterprises:settings:change"
     CONDITIONS_ACCEPT = "conditions:version:accept"
     CONDITIONS_DECLINE = "conditions:version:decline"
+    # A ministry's back-end wrote to an enterprise's mailbox (Management API).
+    MAILBOX_MESSAGE_POST = "mailbox:message:post"
 
 
 class Outcome(StrEnum):

@@ -85,6 +85,7 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.ENTERPRISE_SETTINGS_CHANGE: _l("Enterprise settings changed"),
     AuditAction.CONDITIONS_ACCEPT: _l("Conditions of use accepted"),
     AuditAction.CONDITIONS_DECLINE: _l("Conditions of use declined"),
+    AuditAction.MAILBOX_MESSAGE_POST: _l("Message from a ministry posted to the mailbox"),
 }
 
 # Actions a person does for themselves, recorded with only the person concerned: when no actor

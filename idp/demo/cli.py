@@ -21,6 +21,11 @@ from idp.demo.seed import (
 from idp.extensions import db
 from idp.runtime import Runtime
 
+# The demo back-end of the Management API (demo_rp/registrations/iqea-management.toml), and its
+# published secret: the demo profile only runs on a loopback issuer.
+DEMO_MANAGEMENT_CLIENT = "iqea-management"
+DEMO_MANAGEMENT_SECRET = "demo-iqea-management-not-a-real-secret"  # noqa: S105 (published)
+
 
 @click.group("demo")
 def demo_group() -> None:
@@ -108,7 +113,14 @@ def _print_welcome(settings: Settings) -> None:
         f"    {DEMO_CITIZEN.user_code}  {DEMO_CITIZEN.display_name}  password {DEMO_PASSWORD}",
         f"      security answers: {answers}",
     ]
-    sites = _demo_sites(current_app.extensions["idp.runtime"])
+    runtime: Runtime = current_app.extensions["idp.runtime"]
+    if runtime.registry.client(DEMO_MANAGEMENT_CLIENT) is not None:
+        lines += [
+            "",
+            "  Management API (docs/management-api.md):  " + f"{base}/api/v1/openapi.json",
+            f"    client {DEMO_MANAGEMENT_CLIENT}, secret {DEMO_MANAGEMENT_SECRET}",
+        ]
+    sites = _demo_sites(runtime)
     if sites:
         lines += ["", "  Demo ministry sites / sites de démonstration des ministères"]
         lines += [f"    {name:<52} {url}" for name, url in sites]

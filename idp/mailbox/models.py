@@ -27,6 +27,8 @@ class MessageKind(StrEnum):
     ENTERPRISE_SUSPENDED = "enterprise_suspended"
     ENTERPRISE_REACTIVATED = "enterprise_reactivated"
     ENTERPRISE_CANCELLED = "enterprise_cancelled"
+    # Written by a ministry's back-end (Management API) to an enterprise registered there.
+    MINISTRY_MESSAGE = "ministry_message"
 
 
 class MailboxMessage(db.Model):  # type: ignore[name-defined]

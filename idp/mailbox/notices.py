@@ -8,11 +8,15 @@ from datetime import date
 from sqlalchemy import select
 
 from idp.accounts.models import Account, AccountRole, AccountStatus
+from idp.audit.services import ClientInfo, record
+from idp.audit.tags import AuditAction
 from idp.db_types import DbSession
 from idp.enterprises.models import Enterprise
+from idp.errors import ConflictError, NotFoundError
 from idp.mailbox.models import MailboxMessage, MessageKind
 from idp.mailbox.services import post_message
 from idp.ministries.models import MinistryRegistration, RegistrationStatus
+from idp.ministries.queries import registration_at_ministry_by_neq
 from idp.names import OrganisationName, capfirst, sentence
 from idp.proxies.models import Proxy
 from idp.runtime import Runtime
@@ -269,3 +273,50 @@ def notify_enterprise_status(session: DbSession, runtime: Runtime, enterprise: E
         )
     for esm in esms_of(session, enterprise.id):
         post_message(session, runtime, esm.id, kind, subject=subject, body=body)
+
+
+def post_ministry_message(
+    session: DbSession,
+    runtime: Runtime,
+    *,
+    ministry_key: str,
+    neq: str,
+    subject: tuple[str, str],
+    body: tuple[str, str],
+    api_client: str,
+    client: ClientInfo | None = None,
+) -> tuple[Enterprise, list[MailboxMessage]]:
+    """A ministry writes (French, English) to the mailbox of an enterprise that asked it for its
+    services: each of its active ESMs receives the message, signed with the ministry's name.
+
+    An enterprise that never asked this ministry is not found: a ministry writes only to those
+    that deal with it. Audited with the ministry and the back-end that wrote.
+    """
+    registration = registration_at_ministry_by_neq(session, ministry_key, neq)
+    if registration is None:
+        raise NotFoundError()
+    enterprise = registration.enterprise
+    recipients = esms_of(session, enterprise.id)
+    if not recipients:
+        raise ConflictError()
+    ministry = runtime.catalogue.ministry(ministry_key)
+    name_fr, name_en = (ministry.name_fr, ministry.name_en) if ministry else (ministry_key,) * 2
+    signed = (f"{body[0]}\n\n{name_fr}", f"{body[1]}\n\n{name_en}")
+    messages = []
+    for esm in recipients:
+        message = post_message(
+            session, runtime, esm.id, MessageKind.MINISTRY_MESSAGE, subject=subject, body=signed
+        )
+        if message is not None:
+            messages.append(message)
+    record(
+        session,
+        runtime.clock,
+        AuditAction.MAILBOX_MESSAGE_POST,
+        client=client,
+        enterprise_id=enterprise.id,
+        ministry=ministry_key,
+        api_client=api_client,
+        recipients=len(messages),
+    )
+    return enterprise, messages

@@ -47,16 +47,34 @@ def registration_for_ministry(
 
 def pending_for_ministry(session: DbSession, ministry_key: str) -> list[MinistryRegistration]:
     """Registrations waiting for this ministry's decision, oldest first."""
+    return with_status_for_ministry(session, ministry_key, RegistrationStatus.PENDING)
+
+
+def with_status_for_ministry(
+    session: DbSession, ministry_key: str, status: RegistrationStatus
+) -> list[MinistryRegistration]:
+    """This ministry's registrations in one status, in the order they were submitted."""
     return list(
         session.scalars(
             select(MinistryRegistration)
             .where(
                 MinistryRegistration.ministry_key == ministry_key,
-                MinistryRegistration.status == RegistrationStatus.PENDING,
+                MinistryRegistration.status == status,
             )
             .order_by(MinistryRegistration.submitted_at, MinistryRegistration.id)
         )
     )
+
+
+def registration_at_ministry_by_neq(
+    session: DbSession, ministry_key: str, neq: str
+) -> MinistryRegistration | None:
+    """The registration at this ministry of the enterprise with this NEQ, if it ever asked."""
+    return session.scalars(
+        select(MinistryRegistration)
+        .join(MinistryRegistration.enterprise)
+        .where(MinistryRegistration.ministry_key == ministry_key, Enterprise.neq == neq)
+    ).one_or_none()
 
 
 def active_for_ministry(session: DbSession, ministry_key: str) -> list[MinistryRegistration]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -101,14 +102,71 @@ def decide_registration(
     """The ministry's operator activates or refuses a pending registration (reason required)."""
     if not is_operator_of(operator, registration.ministry_key):
         raise ForbiddenError()
-    if registration.status != RegistrationStatus.PENDING:
+    _decide(
+        session,
+        runtime,
+        registration,
+        activate=activate,
+        reason=reason,
+        operator_id=operator.id,
+        client=client,
+    )
+
+
+def decide_registration_for_ministry(
+    session: DbSession,
+    runtime: Runtime,
+    ministry_key: str,
+    registration: MinistryRegistration,
+    *,
+    activate: bool,
+    reason: str = "",
+    api_client: str,
+    client: ClientInfo | None = None,
+) -> None:
+    """The same decision taken by the ministry's back-end through the Management API
+    (``api_client``, its client id, is recorded in place of an operator)."""
+    if registration.ministry_key != ministry_key:
+        raise ForbiddenError()
+    _decide(
+        session,
+        runtime,
+        registration,
+        activate=activate,
+        reason=reason,
+        operator_id=None,
+        client=client,
+        api_client=api_client,
+    )
+
+
+def _decide(
+    session: DbSession,
+    runtime: Runtime,
+    registration: MinistryRegistration,
+    *,
+    activate: bool,
+    reason: str,
+    operator_id: int | None,
+    client: ClientInfo | None,
+    **audit_details: Any,
+) -> None:
+    """Pending only; a refusal says why; audited; the enterprise's ESMs are told."""
+    # Read again under a row lock: the operator's page and the ministry's back-end may decide
+    # at the same moment, and only the first decision stands (SQLite serialises writers).
+    status = session.scalar(
+        select(MinistryRegistration.status)
+        .where(MinistryRegistration.id == registration.id)
+        .with_for_update()
+    )
+    if status != RegistrationStatus.PENDING:
         raise ConflictError(_l("This registration was already decided."))
     reason = (reason or "").strip()
     if not activate and not reason:
         raise ValidationError(_l("Give the reason for the refusal."), field="reason")
     registration.status = RegistrationStatus.ACTIVE if activate else RegistrationStatus.REFUSED
     registration.decided_at = runtime.clock()
-    registration.decided_by_id = operator.id
+    registration.decided_by_id = operator_id
     registration.decision_reason = reason or None
     record(
         session,
@@ -116,10 +174,11 @@ def decide_registration(
         AuditAction.REGISTRATION_DECIDE,
         Outcome.SUCCESS if activate else Outcome.DENIED,
         client=client,
-        actor_id=operator.id,
+        actor_id=operator_id,
         enterprise_id=registration.enterprise_id,
         ministry=registration.ministry_key,
         decision=registration.status,
+        **audit_details,
     )
     notify_registration_decided(session, runtime, registration)
 

@@ -44,6 +44,7 @@ from idp.oidc.client_secret_basic import authenticate_client_secret_basic
 from idp.oidc.clients import RegisteredClient
 from idp.oidc.issuance import RevokeReason, TokenSubject
 from idp.oidc.models import AuthorizationCode, Grant, UsedClientAssertion
+from idp.relying_parties import OidcClient
 from idp.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -273,11 +274,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         runtime = _runtime()
         client = cast(RegisteredClient, self.request.client).registration
-        # A back-end acts for itself: every registered scope (identity, rights) is about a
-        # person, so none applies here.
-        if (self.request.payload.scope or "").strip():
-            raise InvalidScopeError("client_credentials carries no person's scope or right.")
-        scope = ""
+        scope = client_credentials_scope(client, self.request.payload.scope)
         grant = issuance.client_grant(runtime, client, scope)
         self.request.user = TokenSubject(grant=grant, account=None, identity=None)
         token = self.generate_token(
@@ -285,6 +282,22 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
         )
         issuance.record_client_token(db.session, runtime, grant, token)
         return 200, token, self.TOKEN_RESPONSE_HEADER
+
+
+def client_credentials_scope(client: OidcClient, requested: str | None) -> str:
+    """What a back-end may be given: only the management scopes of its registration
+    (docs/management-api.md). Every other registered scope (identity, rights) is about a
+    person, and a back-end acts for itself."""
+    asked = (requested or "").split()
+    if not asked:
+        return ""
+    if not set(asked) <= set(client.management_scopes):
+        raise InvalidScopeError(
+            "client_credentials carries no person's scope or right, and only the management "
+            "scopes registered for the client."
+        )
+    # Each once, in the registration's order: the token says the same whatever the request's.
+    return " ".join(s for s in client.management_scopes if s in asked)
 
 
 # -- extensions -------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from idp.api.problems import http_problem, is_api_request
 from idp.audit.services import record
 from idp.audit.tags import AuditAction, Outcome
 from idp.extensions import db
@@ -65,6 +66,8 @@ def register_error_pages(app: Flask) -> None:
         # The page must not read the database again (the layout shows who is signed in).
         g.user_session = None
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+        if is_api_request():
+            return http_problem(ServiceUnavailable()), 503, headers
         if request.path.startswith(_PROTOCOL_PREFIXES):
             body = jsonify(
                 error="temporarily_unavailable",
@@ -86,6 +89,9 @@ def register_error_pages(app: Flask) -> None:
             db.session.registry.clear()  # the next request starts with a new session
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[str, int]:
+    def _http(error: HTTPException) -> tuple[str | Response, int]:
         code = error.code or 500
+        if is_api_request():
+            # Routing (404, 405) and body parsing (400, 413) answer before any API view.
+            return http_problem(error), code
         return render_template("errors/http.html", code=code), code

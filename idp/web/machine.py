@@ -17,7 +17,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, jsonify, request
-from limits import parse
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from limits import RateLimitItem, parse
 from werkzeug.wrappers import Response
 
 from idp.extensions import csrf, limiter
@@ -29,23 +30,22 @@ _MARK = "machine_endpoint"
 _ENDPOINTS_KEY = "idp.machine_endpoints"
 
 
-def machine_endpoint(limit: str) -> Callable[[F], F]:
+def machine_endpoint(
+    limit: str, too_many: Callable[[int], Response] | None = None
+) -> Callable[[F], F]:
     """A back-channel view: no CSRF, and at most ``limit`` requests per client address, counted
-    across workers in the limiter's storage. Past it: 429 with ``Retry-After``, as JSON."""
+    across workers in the limiter's storage. Past it: 429 with ``Retry-After``, as JSON (the
+    OAuth error shape, or what ``too_many`` makes of the delay)."""
     item = parse(limit)
+    refuse = too_many or _too_many
 
     def decorate(view: F) -> F:
         @wraps(view)
         def limited(*args: Any, **kwargs: Any) -> Any:
             address = request.remote_addr or "unknown"
-            # RATELIMIT_ENABLED=false turns this limit off with the others.
-            if limiter.enabled and not limiter.limiter.hit(
-                item, "back_channel", view.__name__, address
-            ):
-                reset_at, _remaining = limiter.limiter.get_window_stats(
-                    item, "back_channel", view.__name__, address
-                )
-                return _too_many(max(1, int(reset_at - time.time())))
+            retry_after = over_limit(item, view.__name__, address)
+            if retry_after is not None:
+                return refuse(retry_after)
             return view(*args, **kwargs)
 
         setattr(limited, _MARK, True)
@@ -53,6 +53,16 @@ def machine_endpoint(limit: str) -> Callable[[F], F]:
         return cast(F, limiter.exempt(csrf.exempt(limited)))
 
     return decorate
+
+
+def over_limit(item: RateLimitItem, bucket: str, key: str) -> int | None:
+    """Count one request of ``key`` in ``bucket``: None while within ``item``, else the seconds
+    to wait. One moving-window hit in the limiter's storage, shared by every worker."""
+    # RATELIMIT_ENABLED=false turns this limit off with the others.
+    if not limiter.enabled or limiter.limiter.hit(item, "back_channel", bucket, key):
+        return None
+    reset_at, _remaining = limiter.limiter.get_window_stats(item, "back_channel", bucket, key)
+    return max(1, int(reset_at - time.time()))
 
 
 def _too_many(retry_after: int) -> Response:
@@ -74,3 +84,13 @@ def machine_endpoints(app: Flask) -> frozenset[str]:
         )
         app.extensions[_ENDPOINTS_KEY] = found
     return cast(frozenset[str], found)
+
+
+class MachineSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a machine endpoint never answers with the
+    cookie: a browser's cookie sent along to one is neither refreshed nor replaced there."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint in machine_endpoints(app):
+            return
+        super().save_session(app, session, response)  # type: ignore[arg-type]

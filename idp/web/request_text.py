@@ -6,14 +6,15 @@ field or query parameter of a page has a use for it. A request carrying one in a
 refused with 400 before any view runs, the same on both databases.
 
 The OpenID Connect and SAML endpoints are left to their own parsers (``idp/oidc/parameters.py``,
-``idp/saml/messages.py``): they bound every parameter and answer in the protocol's form.
+``idp/saml/messages.py``), and the Management API to its own (``idp/api/``, which never reads a
+form body): they bound every parameter and answer in the protocol's form.
 """
 
 from __future__ import annotations
 
 from flask import Flask, abort, request
 
-_PROTOCOL_BLUEPRINTS = frozenset({"oidc", "saml"})
+_PROTOCOL_BLUEPRINTS = frozenset({"oidc", "saml", "api"})
 
 
 def init_request_text(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask import Flask, g, request, session
 from idp.accounts.sessions import load_session
 from idp.extensions import db
 from idp.web.context import runtime
+from idp.web.machine import machine_endpoints
 
 SESSION_TOKEN_KEY = "t"  # noqa: S105 (the name of a cookie field, not a secret)
 
@@ -15,7 +16,8 @@ def register_session_loader(app: Flask) -> None:
     @app.before_request
     def _load() -> None:
         g.user_session = None
-        if request.endpoint == "static":
+        # Programs carry a token, not a cookie: a cookie sent along loads nothing.
+        if request.endpoint == "static" or request.endpoint in machine_endpoints(app):
             return
         token = session.get(SESSION_TOKEN_KEY)
         if not token:

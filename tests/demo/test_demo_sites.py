@@ -21,7 +21,7 @@ from demo_rp.iqea import config as iqea_config
 from demo_rp.pesticides import config as pesticides_config
 from idp.accounts import browsers
 from idp.citizens import device
-from idp.demo.cli import _demo_sites
+from idp.demo.cli import DEMO_MANAGEMENT_CLIENT, DEMO_MANAGEMENT_SECRET, _demo_sites
 from idp.relying_parties import load_registry
 from idp.web.i18n import LOCALE_COOKIE
 
@@ -78,6 +78,18 @@ def test_demo_registrations_load(runtime, tmp_path):
     assert amf.authn_requests_signed
     assert amf.acs_for(None) is not None
     assert amf.acs_for(None).location == "http://localhost:5002/saml/acs"
+
+
+def test_the_demo_management_back_end_is_melccfps_with_its_published_secret(runtime, tmp_path):
+    manager = demo_registry(runtime, tmp_path).client(DEMO_MANAGEMENT_CLIENT)
+    assert manager is not None
+    assert manager.check_secret(DEMO_MANAGEMENT_SECRET)
+    assert manager.grant_types == ("client_credentials",)
+    assert manager.management_scopes == (
+        "management:melccfp:registrations",
+        "management:melccfp:mailbox",
+        "management:melccfp:audit",
+    )
 
 
 def test_welcome_lists_every_demo_site(runtime, tmp_path):

@@ -18,12 +18,17 @@ from tests.oidc.test_token import issued, refresh  # noqa: F401 (a fixture, a he
 TOKEN_PATH = "/oidc/token"
 
 
-def test_the_machine_endpoints_are_the_back_channel(app):
+def test_the_machine_endpoints_are_the_back_channel_and_the_management_api(app):
     assert machine_endpoints(app) == {
         "oidc.token",
         "oidc.revoke",
         "oidc.introspect",
         "oidc.userinfo",
+        "api.openapi",
+        "api.list_registrations",
+        "api.decide",
+        "api.post_message",
+        "api.list_audit_events",
     }
 
 
