@@ -23,6 +23,7 @@ from idp.relying_parties import new_client_secret
 from tests.oidc.conftest import (
     AMF_CALLBACK,
     IQEA_CALLBACK,
+    SPA_CALLBACK,
     AuthorizationRequest,
     Secrets,
     basic_auth,
@@ -161,6 +162,15 @@ def test_pushed_request_by_private_key_jwt(client, browser, operator_person, clo
     params = browser.authorize(operator_person, pushed_request)
 
     assert params["state"] == request.state
+
+
+def test_a_public_client_pushes_with_its_client_id_and_pkce(client, browser):
+    """RFC 9126 2: a public client authenticates at the endpoint as at the token endpoint."""
+    request = browser.request(client_id="iqea-spa", redirect_uri=SPA_CALLBACK)
+
+    pushed_request = pushed(client.post(PAR_PATH, data=query_of(request)), request)
+
+    assert is_sign_in(browser.open(pushed_request))
 
 
 def test_parameters_in_the_browsers_address_are_ignored(

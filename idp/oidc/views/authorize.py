@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import (
     AccountSelectionRequiredError,
     ConsentRequiredError,
@@ -98,12 +97,8 @@ def authorize() -> Response | tuple[str, int] | str:
     user_session = current_session()
     if user_session is not None and not user_session.is_authenticated:
         user_session = None
-    server = provider_server()
     try:
-        oauth_request = server.create_oauth2_request(None)
-        if requested.pushed is not None:
-            oauth_request.payload = BasicOAuth2Payload(parameters.to_dict())
-        grant = server.get_consent_grant(oauth_request, end_user=user_session)
+        grant = provider_server().get_consent_grant(requested.oauth_request(), user_session)
     except OAuth2Error as error:
         return _refuse(error)
     client = grant.client.registration
@@ -144,14 +139,13 @@ def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str
 
 def _demands(context: AuthorizationContext) -> journey.Demands:
     prompts = context.prompts
-    parameters = context.parameters
     return steps.demands(
         context.client.audience,
         needs_emailed_code=_needs_emailed_code(context),
         needs_phishing_resistant=_needs_passkey(context),
         login_prompt="login" in prompts and not request.form,
-        max_age=max_age(parameters),
-        id_token_hint=parameters.get("id_token_hint"),
+        max_age=max_age(context.parameters),
+        id_token_hint=context.parameters.get("id_token_hint"),
         passive="none" in prompts,
         select_account="select_account" in prompts,
         consent_again="consent" in prompts,

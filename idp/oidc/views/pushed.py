@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from authlib.oauth2 import OAuth2Error
+from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import after_this_request, jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -81,6 +82,13 @@ class RequestedAuthorization:
 
     parameters: MultiDict[str, str]
     pushed: par.ClaimedRequest | None
+
+    def oauth_request(self) -> OAuth2Request:
+        """The request as authlib reads it: a pushed request's parameters, not the query's."""
+        built = provider_server().create_oauth2_request(None)
+        if self.pushed is not None:
+            built.payload = BasicOAuth2Payload(self.parameters.to_dict())
+        return built
 
 
 class InvalidRequestUriError(OAuth2Error):
