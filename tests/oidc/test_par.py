@@ -6,6 +6,7 @@ authorization endpoint would refuse, a client that must push sending a plain req
 from __future__ import annotations
 
 import html
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,18 +287,35 @@ def test_the_error_page_speaks_french_by_default(browser):
     assert UNKNOWN in page
 
 
-def test_two_browsers_racing_for_one_request_uri_have_one_winner(
-    app, client, browser, client_secrets, runtime
-):
+def test_browsers_racing_for_one_request_uri_have_one_winner(app, client, browser, client_secrets):
+    """Each its own browser (no shared cookie), released together: one claim wins."""
     request = push(client, client_secrets, browser.request())
-    first = par.claim(db.session, runtime.clock, "iqea", request.request_uri, "browser-one")
     db.session.commit()
+    attempts = 6
+    barrier = threading.Barrier(attempts)
+    statuses: list[Any] = []
+    lock = threading.Lock()
 
-    with pytest.raises(par.PushedRequestError) as second:
-        par.claim(db.session, runtime.clock, "iqea", request.request_uri, "browser-two")
+    def attempt() -> None:
+        with app.app_context():
+            own_browser = app.test_client()
+            try:
+                barrier.wait(timeout=30)
+                response = own_browser.get(request.url)
+                outcome: Any = "sign-in" if is_sign_in(response) else response.status_code
+            except Exception as exc:  # reported by the assertions below
+                outcome = repr(exc)
+            finally:
+                db.session.remove()
+            with lock:
+                statuses.append(outcome)
 
-    assert second.value.problem == par.PushedRequestProblem.USED
-    assert first.parameters["state"] == request.state
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses, key=str) == [400] * (attempts - 1) + ["sign-in"], statuses
 
 
 # -- attacks on the push ------------------------------------------------------------------------
