@@ -6,7 +6,6 @@ authorization endpoint would refuse, a client that must push sending a plain req
 from __future__ import annotations
 
 import html
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from idp.lifecycle import run_lifecycle
 from idp.oidc import par
 from idp.oidc.models import PushedAuthorizationRequest
 from idp.relying_parties import new_client_secret
+from tests.concurrency import fire_together
 from tests.oidc.conftest import (
     AMF_CALLBACK,
     IQEA_CALLBACK,
@@ -292,29 +292,17 @@ def test_browsers_racing_for_one_request_uri_have_one_winner(app, client, browse
     request = push(client, client_secrets, browser.request())
     db.session.commit()
     attempts = 6
-    barrier = threading.Barrier(attempts)
-    statuses: list[Any] = []
-    lock = threading.Lock()
 
-    def attempt() -> None:
+    def attempt() -> Any:
         with app.app_context():
-            own_browser = app.test_client()
             try:
-                barrier.wait(timeout=30)
-                response = own_browser.get(request.url)
-                outcome: Any = "sign-in" if is_sign_in(response) else response.status_code
-            except Exception as exc:  # reported by the assertions below
-                outcome = repr(exc)
+                response = app.test_client().get(request.url)
+                return "sign-in" if is_sign_in(response) else response.status_code
             finally:
                 db.session.remove()
-            with lock:
-                statuses.append(outcome)
 
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = fire_together([attempt] * attempts)
+
     assert sorted(statuses, key=str) == [400] * (attempts - 1) + ["sign-in"], statuses
 
 
