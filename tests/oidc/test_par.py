@@ -212,6 +212,16 @@ def test_fresh_sign_in_asked_in_a_pushed_request_is_asked_once(
     assert stored.parameters["prompt"] == "consent"
 
 
+def test_an_error_sent_back_to_the_client_ends_the_pushed_request(client, browser, client_secrets):
+    request = push(client, client_secrets, browser.request(prompt="none"))
+
+    response = browser.open(request)
+
+    assert redirect_params(response.headers["Location"])["error"] == "login_required"
+    assert pushed_rows() == 0
+    refused_page(browser.open(request), UNKNOWN)
+
+
 # -- attacks on the request_uri -----------------------------------------------------------------
 
 

@@ -100,7 +100,7 @@ def authorize() -> Response | tuple[str, int] | str:
     try:
         grant = provider_server().get_consent_grant(requested.oauth_request(), user_session)
     except OAuth2Error as error:
-        return _refuse(error)
+        return _refuse(error, requested.pushed)
     client = grant.client.registration
     context = AuthorizationContext(
         grant=grant,
@@ -115,8 +115,7 @@ def authorize() -> Response | tuple[str, int] | str:
     except OAuth2Error as error:
         error.redirect_uri = grant.redirect_uri
         error.state = parameters.get("state")
-        _finish_pushed(context)
-        return _refuse(error)
+        return _refuse(error, context.pushed)
     # A page shown between steps keeps what was decided so far (the enterprise chosen).
     db.session.commit()
     return answer
@@ -312,7 +311,8 @@ def _code(
         context.grant.request, grant_user=user, grant=context.grant
     )
     steps.record_sign_in(visit, ready.enterprise_id, scope=scope)
-    _finish_pushed(context)
+    if context.pushed is not None:
+        par.finish(db.session, context.pushed)
     db.session.commit()
     return _with_issuer(response)
 
@@ -325,27 +325,23 @@ _DENIAL_DESCRIPTIONS = {
 
 def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str, int]:
     steps.record_refusal(_visit(context), context.client.client_id, reason)
-    _finish_pushed(context)
     db.session.commit()
     error = AccessDeniedError(
         description=_DENIAL_DESCRIPTIONS.get(reason, "The person declined."),
         redirect_uri=context.grant.redirect_uri,
     )
     error.state = context.parameters.get("state")
-    return _refuse(error)
-
-
-def _finish_pushed(context: AuthorizationContext) -> None:
-    """The client is answered: its pushed request cannot be used again."""
-    if context.pushed is not None:
-        par.finish(db.session, context.pushed)
+    return _refuse(error, context.pushed)
 
 
 # -- errors -----------------------------------------------------------------------------------
 
 
-def _refuse(error: OAuth2Error) -> Response | tuple[str, int]:
-    """Back to the relying party when its redirect URI is known good, else a page."""
+def _refuse(
+    error: OAuth2Error, pushed: par.ClaimedRequest | None = None
+) -> Response | tuple[str, int]:
+    """Back to the relying party when its redirect URI is known good, else a page. A pushed
+    request answered so is dead."""
     if not error.redirect_uri:
         return (
             render_template(
@@ -356,6 +352,9 @@ def _refuse(error: OAuth2Error) -> Response | tuple[str, int]:
             ),
             400,
         )
+    if pushed is not None:
+        par.finish(db.session, pushed)
+        db.session.commit()
     status, _body, headers = error()
     response = Response(status=status, headers=headers)
     return _with_issuer(response)

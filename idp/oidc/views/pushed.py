@@ -126,6 +126,8 @@ def requested_authorization() -> RequestedAuthorization:
         )
     except par.PushedRequestError as exc:
         raise InvalidRequestUriError(exc.problem, exc.parameters) from exc
+    # The claim holds whatever follows, a refusal without a commit included.
+    db.session.commit()
 
     @after_this_request
     def _keep_browser(response: Response) -> Response:
