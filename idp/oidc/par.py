@@ -34,7 +34,7 @@ from idp.clock import Clock
 from idp.db_types import DbSession
 from idp.oidc.issuance import token_hash
 from idp.oidc.models import PushedAuthorizationRequest
-from idp.oidc.parameters import max_age, refuse_unsupported
+from idp.oidc.parameters import max_age, quoted_name, refuse_unsupported
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 # RFC 9126 2.2 suggests 5 to 600 s: long enough for the browser's redirect, short enough that a
@@ -93,7 +93,7 @@ def pushed_parameters(form: MultiDict[str, str], client_id: str) -> dict[str, st
             continue
         values = form.getlist(name)
         if len(values) != 1:
-            raise InvalidRequestError(f"'{name}' is given more than once.")
+            raise InvalidRequestError(f"{quoted_name(name)} is given more than once.")
         parameters[name] = values[0]
     if "request_uri" in parameters:
         raise InvalidRequestError("'request_uri' cannot be pushed (RFC 9126 2.1).")

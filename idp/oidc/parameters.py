@@ -93,7 +93,7 @@ def parameter_problem(name: str, value: str) -> str | None:
     """What is wrong with one parameter, as a description safe to send (or None)."""
     if len(name) > MAX_NAME_LENGTH or _CONTROL.search(name):
         return "A parameter name is too long or has a control character."
-    label = f"'{name}'" if _PLAIN_NAME.fullmatch(name) else "A parameter"
+    label = quoted_name(name)
     limit = MAX_LENGTHS.get(name, DEFAULT_MAX_LENGTH)
     if len(value) > limit:
         return f"{label} is longer than {limit} characters."
@@ -102,6 +102,11 @@ def parameter_problem(name: str, value: str) -> str | None:
     if name in PRINTABLE_ASCII and not _PRINTABLE_ASCII.fullmatch(value):
         return f"{label} may hold printable ASCII characters only (RFC 6749 Appendix A)."
     return None
+
+
+def quoted_name(name: str) -> str:
+    """A parameter's name as an error description may quote it (printable ASCII only)."""
+    return f"'{name}'" if _PLAIN_NAME.fullmatch(name) else "A parameter"
 
 
 def within_bounds(name: str, value: str | None) -> bool:

@@ -391,9 +391,10 @@ def test_out_of_bounds_input_is_invalid_request(client, browser, client_secrets,
     refused(response, "invalid_request")
 
 
-def test_a_repeated_parameter_is_refused(client, browser, client_secrets):
+@pytest.mark.parametrize("name", ["scope", "é"])
+def test_a_repeated_parameter_is_refused(client, browser, client_secrets, name):
     request = browser.request()
-    data = MultiDict([*query_of(request).items(), ("scope", "openid")])
+    data = MultiDict([*query_of(request).items(), (name, "openid"), (name, "profile")])
     response = client.post(PAR_PATH, data=data, headers=basic_auth("iqea", client_secrets["iqea"]))
     refused(response, "invalid_request")
 
