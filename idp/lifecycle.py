@@ -1,6 +1,7 @@
 """The lifecycle run: inactivity cancellations, proxy expiry reminders, expiries recorded,
 citizens' enrolments and address changes left unconfirmed removed, expired one-time artefacts
-(authorization codes, tokens, emailed codes, client assertions, SAML requests) deleted.
+(authorization codes, tokens, emailed codes, client assertions, SAML requests, pushed
+authorization requests) deleted.
 
 ``idp lifecycle run`` is idempotent and safe to run from cron many times a day: reminders carry
 a key (see :mod:`idp.mailbox.notices`) so none is sent twice, and each expiry is recorded once.
@@ -27,7 +28,12 @@ from idp.mail.messages import account_message, send_notice
 from idp.mailbox.models import MailboxMessage
 from idp.mailbox.notices import esms_of, notify_inactivity, notify_proxy_expiring
 from idp.mfa.models import OneTimeCode
-from idp.oidc.models import AuthorizationCode, IssuedToken, UsedClientAssertion
+from idp.oidc.models import (
+    AuthorizationCode,
+    IssuedToken,
+    PushedAuthorizationRequest,
+    UsedClientAssertion,
+)
 from idp.proxies.models import Proxy, ProxyAssignment, ProxyStatus
 from idp.proxies.validity import add_years
 from idp.runtime import Runtime
@@ -36,7 +42,14 @@ from idp.saml.models import SamlRequest
 INACTIVITY_YEARS = 2
 EXPIRED_RETENTION = timedelta(days=1)
 # Rows that are dead once expired (citizens' enrolments and email changes have their own).
-EXPIRING_ARTEFACTS = (AuthorizationCode, IssuedToken, UsedClientAssertion, OneTimeCode, SamlRequest)
+EXPIRING_ARTEFACTS = (
+    AuthorizationCode,
+    IssuedToken,
+    UsedClientAssertion,
+    OneTimeCode,
+    SamlRequest,
+    PushedAuthorizationRequest,
+)
 # Reminders go out this many days before the date; only the nearest threshold is sent.
 REMINDER_DAYS = (30, 7)
 

@@ -16,6 +16,7 @@ from idp.oidc.models import (
     Grant,
     IssuedToken,
     LogoutNotification,
+    PushedAuthorizationRequest,
     UsedClientAssertion,
 )
 from idp.passkeys.models import Passkey, PasskeyChallenge
@@ -51,6 +52,7 @@ __all__ = [
     "ProxyAssignment",
     "ProxyMinistry",
     "ProxyRight",
+    "PushedAuthorizationRequest",
     "SamlLogout",
     "SamlParticipant",
     "SamlRequest",

@@ -99,6 +99,9 @@ class OidcClient(SentenceNamed):
     # who can put a stolen code in the site's callback (docs/relying-parties.md). A TOML
     # boolean only: a security switch is not guessed from "no" or 0.
     require_pkce: StrictBool = True
+    # Every authorization request pushed to /oidc/par first (RFC 9126 5): a plain request in the
+    # browser's address bar is refused, so its parameters are never seen or changed on the way.
+    require_pushed_authorization_requests: StrictBool = False
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod

@@ -218,3 +218,26 @@ def test_audit_chain_chains_the_events_already_recorded(fresh_sqlite_app):
     downgrade(revision="0019_security_events")
     assert "audit_checkpoints" not in sa.inspect(db.engine).get_table_names()
     assert _triggers() >= APPEND_ONLY_TRIGGERS
+
+
+def test_pushed_auth_requests_adds_its_table_and_takes_it_away(fresh_sqlite_app):
+    upgrade(revision="0021_pushed_auth_requests")
+    inspector = sa.inspect(db.engine)
+    assert {c["name"] for c in inspector.get_columns("oidc_pushed_requests")} == {
+        "id",
+        "uri_hash",
+        "client_id",
+        "parameters",
+        "created_at",
+        "expires_at",
+        "claimed_at",
+        "browser_hash",
+    }
+    assert any(
+        u["column_names"] == ["uri_hash"]
+        for u in inspector.get_unique_constraints("oidc_pushed_requests")
+    )
+
+    downgrade(revision="0020_audit_chain")
+    assert "oidc_pushed_requests" not in sa.inspect(db.engine).get_table_names()
+    assert _current_revision() == "0020_audit_chain"

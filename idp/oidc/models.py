@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.db_types import UTCDateTime
@@ -101,6 +101,30 @@ class UsedClientAssertion(db.Model):  # type: ignore[name-defined]
     # SHA-256 of client id and jti: the primary key makes the check-and-insert atomic.
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PushedAuthorizationRequest(db.Model):  # type: ignore[name-defined]
+    """An authorization request a client pushed (RFC 9126), waiting for the person's browser.
+
+    The ``request_uri`` is kept as the SHA-256 of its random part, like codes. The first browser
+    to bring it claims it (one compare-and-set UPDATE: of two simultaneous uses one wins); the
+    journey's later steps (sign-in, choice, consent) carry the same ``request_uri`` and are
+    accepted only from that browser, until the answer to the client deletes the row.
+    """
+
+    __tablename__ = "oidc_pushed_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uri_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    # The authorization request's parameters, one value each, as checked when pushed.
+    parameters: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # 60 s after the push; once claimed, the end of the journey the browser may take.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # SHA-256 of the claiming browser's identifier (its own cookie, idp/web/known_browser.py).
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class LogoutNotification(db.Model):  # type: ignore[name-defined]

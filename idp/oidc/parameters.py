@@ -19,7 +19,9 @@ never quotes its value.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from werkzeug.datastructures import MultiDict
 
@@ -68,6 +70,8 @@ PRINTABLE_ASCII = frozenset(
 )
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Ten digits is over 300 years: every session is younger, and a timedelta holds it.
+MAX_AGE_DIGITS = 10
 # A name quoted in an error description: plain enough for its restricted character set.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
@@ -89,7 +93,7 @@ def parameter_problem(name: str, value: str) -> str | None:
     """What is wrong with one parameter, as a description safe to send (or None)."""
     if len(name) > MAX_NAME_LENGTH or _CONTROL.search(name):
         return "A parameter name is too long or has a control character."
-    label = f"'{name}'" if _PLAIN_NAME.fullmatch(name) else "A parameter"
+    label = quoted_name(name)
     limit = MAX_LENGTHS.get(name, DEFAULT_MAX_LENGTH)
     if len(value) > limit:
         return f"{label} is longer than {limit} characters."
@@ -100,6 +104,40 @@ def parameter_problem(name: str, value: str) -> str | None:
     return None
 
 
+def quoted_name(name: str) -> str:
+    """A parameter's name as an error description may quote it (printable ASCII only)."""
+    return f"'{name}'" if _PLAIN_NAME.fullmatch(name) else "A parameter"
+
+
 def within_bounds(name: str, value: str | None) -> bool:
     """A value that may be sent back (``state`` in an error) or stored as is."""
     return value is None or parameter_problem(name, value) is None
+
+
+def refuse_unsupported(parameters: MultiDict[str, str]) -> None:
+    """Request objects, dynamic registration and response modes other than ``query``."""
+    if "request" in parameters:
+        raise OAuth2Error("Request objects are not supported.", error="request_not_supported")
+    if "request_uri" in parameters:
+        raise OAuth2Error("Request URIs are not supported.", error="request_uri_not_supported")
+    if "registration" in parameters:
+        raise OAuth2Error("Registration is not supported.", error="registration_not_supported")
+    mode = parameters.get("response_mode")
+    if mode not in (None, "query"):
+        raise InvalidRequestError("Only response_mode=query is supported.")
+
+
+def max_age(parameters: MultiDict[str, str]) -> timedelta | None:
+    """``max_age`` in seconds; an empty parameter is absent (RFC 6749 3.1).
+
+    ASCII digits only (``str.isdigit`` also takes ``²`` and other scripts' digits), and at most
+    :data:`MAX_AGE_DIGITS` of them: a longer number would overflow a ``timedelta``.
+    """
+    value = parameters.get("max_age") or None
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidRequestError("'max_age' must be a whole number of seconds.")
+    if len(value) > MAX_AGE_DIGITS:
+        raise InvalidRequestError(f"'max_age' may have at most {MAX_AGE_DIGITS} digits.")
+    return timedelta(seconds=int(value))

@@ -383,7 +383,8 @@ class PrivateKeyJwtAuthentication(JWTBearerClientAssertion):
 
     def get_audiences(self) -> list[str]:
         issuer = _runtime().settings.issuer
-        return [issuer, f"{issuer}/oidc/token"]
+        # RFC 9126 2: the pushed authorization request endpoint's address is accepted too.
+        return [issuer, f"{issuer}/oidc/token", f"{issuer}/oidc/par"]
 
     def resolve_client_public_key(self, client: RegisteredClient) -> KeySet:
         registration = client.registration
@@ -499,6 +500,13 @@ def client_key_set(registration: Any) -> KeySet:
 
 
 class ProviderServer(AuthorizationServer):
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        # One already built is used as it is: a pushed request's stored parameters (RFC 9126)
+        # in place of the browser's query. (authlib's Flask integration would read the query.)
+        if isinstance(request, OAuth2Request):
+            return request
+        return cast(OAuth2Request, super().create_oauth2_request(request))
+
     def query_client(self, client_id: str) -> RegisteredClient | None:
         if not isinstance(client_id, str):
             return None

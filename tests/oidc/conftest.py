@@ -78,6 +78,26 @@ def write_client(directory: Path, fields: dict[str, Any]) -> None:
     (directory / f"{fields['client_id']}.toml").write_text("\n".join(lines) + "\n", "utf-8")
 
 
+def write_secret_client(directory: Path, client_secrets: Secrets, fields: dict[str, Any]) -> None:
+    """A MELCCFP client with ``client_secret_basic`` and a new secret (kept in
+    ``client_secrets``), registered for the IQEA callback and scopes unless ``fields`` say
+    otherwise."""
+    value, digest = new_client_secret()
+    client_secrets.values[fields["client_id"]] = value
+    write_client(
+        directory,
+        {
+            "kind": "oidc",
+            "ministry": "melccfp",
+            "redirect_uris": [IQEA_CALLBACK],
+            "token_endpoint_auth_method": "client_secret_basic",
+            "client_secret_sha256": digest,
+            "scopes": IQEA_SCOPES,
+            **fields,
+        },
+    )
+
+
 @pytest.fixture
 def client_secrets() -> Secrets:
     return Secrets()

@@ -9,8 +9,9 @@ are not this project's code:
   claims with authlib's ``CodeIDToken``;
 - pyoidc (``oic.oic.Client``, Python), with ``private_key_jwt``, which verifies the ID token
   itself;
-- openid-client (Node), which verifies the ID token itself: ``tests/oidc/node/rp.mjs``, whose
-  dependencies ``python3 dev.py test`` installs (``npm ci --prefix tests/oidc/node``).
+- openid-client (Node), which verifies the ID token itself, with a plain or a pushed (RFC 9126)
+  authorization request: ``tests/oidc/node/rp.mjs``, whose dependencies ``python3 dev.py test``
+  installs (``npm ci --prefix tests/oidc/node``).
 """
 
 from __future__ import annotations
@@ -376,7 +377,9 @@ def test_pyoidc_private_key_jwt_with_its_default_assertion(
 class NodeRelyingParty:
     """``tests/oidc/node/rp.mjs`` in a subprocess (its stdio protocol is described there)."""
 
-    def __init__(self, provider: dict[str, Any], client_id: str, secret: str) -> None:
+    def __init__(
+        self, provider: dict[str, Any], client_id: str, secret: str, *, pushed: bool = False
+    ) -> None:
         env = {
             **os.environ,
             "RP_ISSUER": provider["issuer"],
@@ -384,6 +387,7 @@ class NodeRelyingParty:
             "RP_CLIENT_SECRET": secret,
             "RP_REDIRECT_URI": IQEA_CALLBACK,
             "RP_SCOPE": " ".join(IQEA_SCOPES),
+            "RP_PAR": "1" if pushed else "",
         }
         self.process = subprocess.Popen(
             [node_executable(), str(NODE_SCRIPT)],
@@ -467,6 +471,34 @@ def test_openid_client_code_flow(
     claims = result["id_token_claims"]
     assert result["userinfo"]["sub"] == claims["sub"]
     assert_operator_claims(claims, world)
+    assert result["refresh"] == {"new_refresh_token": True, "new_access_token": True}
+
+
+def test_openid_client_pushed_authorization_request(
+    provider: dict[str, Any],
+    client_secrets: Any,
+    live_server: LiveServer,
+    http_browser: HttpBrowser,
+    operator_person: Person,
+    world: Any,
+) -> None:
+    """RFC 9126 with openid-client's ``buildAuthorizationUrlWithPAR``: it discovers the endpoint,
+    pushes with client_secret_basic, and sends the browser with the request_uri alone."""
+    rp = NodeRelyingParty(provider, "iqea", client_secrets["iqea"], pushed=True)
+    try:
+        authorization_url = rp.authorization_url()
+        sent = query_params(authorization_url)
+        assert set(sent) == {"client_id", "request_uri"}, sent
+        assert ("POST", urlsplit(provider["pushed_authorization_request_endpoint"]).path) in (
+            live_server.requests
+        )
+        callback_url = http_browser.authorize(authorization_url, operator_person)
+        result = rp.finish(callback_url)
+    finally:
+        rp.close()
+
+    assert result["ok"], result
+    assert_operator_claims(result["id_token_claims"], world)
     assert result["refresh"] == {"new_refresh_token": True, "new_access_token": True}
 
 

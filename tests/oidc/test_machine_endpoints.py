@@ -21,6 +21,7 @@ TOKEN_PATH = "/oidc/token"
 def test_the_machine_endpoints_are_the_back_channel_and_the_management_api(app):
     assert machine_endpoints(app) == {
         "oidc.token",
+        "oidc.push_authorization_request",
         "oidc.revoke",
         "oidc.introspect",
         "oidc.userinfo",

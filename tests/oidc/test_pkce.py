@@ -11,15 +11,13 @@ from typing import Any
 
 import pytest
 
-from idp.relying_parties import new_client_secret
 from tests.oidc.conftest import (
     IQEA_CALLBACK,
-    IQEA_SCOPES,
     SPA_CALLBACK,
     AuthorizationRequest,
     basic_auth,
     redirect_params,
-    write_client,
+    write_secret_client,
 )
 
 ISSUER = "http://localhost"
@@ -29,20 +27,13 @@ S256_ONLY = "'code_challenge_method' must be S256."
 
 @pytest.fixture
 def relying_parties(relying_parties: Path, client_secrets: Any) -> Path:
-    secret, digest = new_client_secret()
-    client_secrets.values["iqea-legacy"] = secret
-    write_client(
+    write_secret_client(
         relying_parties,
+        client_secrets,
         {
-            "kind": "oidc",
             "client_id": "iqea-legacy",
-            "ministry": "melccfp",
             "name_fr": "IQEA (ancienne version)",
             "name_en": "IQEA (legacy)",
-            "redirect_uris": [IQEA_CALLBACK],
-            "token_endpoint_auth_method": "client_secret_basic",
-            "client_secret_sha256": digest,
-            "scopes": IQEA_SCOPES,
             "required_rights": ["melccfp.iqea.operator"],
             "require_pkce": False,
         },

@@ -9,12 +9,15 @@ between posts back to this same URL, so the request itself is the only state car
 
 An unknown client or a redirect URI that is not registered is answered with a page and never
 with a redirect (RFC 6749 4.1.2.1): the redirect would go to an address nobody vouched for.
+
+A request may also have been pushed first (RFC 9126, :mod:`.pushed`): the browser then brings
+only ``client_id`` and ``request_uri``, and the stored parameters take the place of the query's
+for every step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +33,7 @@ from authlib.oidc.core.errors import (
 from flask import g, redirect, render_template, request, session, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from idp.accounts.models import UserSession
@@ -40,24 +44,23 @@ from idp.config import SUPPORTED_LOCALES
 from idp.extensions import csrf, db, limiter
 from idp.federation import journey, steps
 from idp.federation.facts import LiveFacts
-from idp.oidc import issuance
+from idp.oidc import issuance, par
 from idp.oidc.acr import (
     ACR_PASSWORD_AND_EMAILED_CODE,
     ACR_PHISHING_RESISTANT,
     ACR_VALUES_SUPPORTED,
     satisfies,
 )
-from idp.oidc.parameters import check_parameters, within_bounds
+from idp.oidc.parameters import check_parameters, max_age, refuse_unsupported, within_bounds
 from idp.oidc.server import AuthorizedUser, provider_server
 from idp.oidc.views.common import AUTHORIZE_PATH, bp
+from idp.oidc.views.pushed import InvalidRequestUriError, pushed_address, requested_authorization
 from idp.relying_parties import OidcClient
 from idp.web.context import current_session, runtime
 from idp.web.i18n import return_address
 
 # Parameters that, once satisfied by a fresh sign-in, must not ask for it again on return.
 _FRESH_LOGIN_PARAMETERS = ("max_age", "id_token_hint")
-# Ten digits is over 300 years: every session is younger, and a timedelta holds it.
-MAX_AGE_DIGITS = 10
 
 
 @dataclass
@@ -66,6 +69,9 @@ class AuthorizationContext:
     client: OidcClient
     user_session: UserSession | None
     prompts: frozenset[str]
+    # The request's parameters: the query's, or those of the pushed request it names.
+    parameters: MultiDict[str, str]
+    pushed: par.ClaimedRequest | None
 
 
 @bp.route(AUTHORIZE_PATH, methods=["GET", "POST"])
@@ -80,34 +86,43 @@ def authorize() -> Response | tuple[str, int] | str:
     if request.method == "POST" and not any(f in request.form for f in steps.FORM_FIELDS):
         # OIDC Core 3.1.2.1: the request may come as a form post; continue it as a GET.
         return redirect(f"{AUTHORIZE_PATH}?{urlencode(list(request.form.items(multi=True)))}", 303)
-    _apply_ui_locales()
+    try:
+        requested = requested_authorization()
+    except InvalidRequestUriError as refused:
+        return _refuse(refused)
+    except OAuth2Error as error:
+        return _refuse(_to_registered_redirect(error))
+    parameters = requested.parameters
+    _apply_ui_locales(parameters)
     user_session = current_session()
     if user_session is not None and not user_session.is_authenticated:
         user_session = None
     try:
-        grant = provider_server().get_consent_grant(end_user=user_session)
+        grant = provider_server().get_consent_grant(requested.oauth_request(), user_session)
     except OAuth2Error as error:
-        return _refuse(error)
+        return _refuse(error, requested.pushed)
     client = grant.client.registration
     context = AuthorizationContext(
         grant=grant,
         client=client,
         user_session=user_session,
-        prompts=frozenset(request.values.get("prompt", "").split()),
+        prompts=frozenset(parameters.get("prompt", "").split()),
+        parameters=parameters,
+        pushed=requested.pushed,
     )
     try:
         answer = _continue(context)
     except OAuth2Error as error:
         error.redirect_uri = grant.redirect_uri
-        error.state = request.values.get("state")
-        return _refuse(error)
+        error.state = parameters.get("state")
+        return _refuse(error, context.pushed)
     # A page shown between steps keeps what was decided so far (the enterprise chosen).
     db.session.commit()
     return answer
 
 
 def _continue(context: AuthorizationContext) -> Response | tuple[str, int] | str:
-    _refuse_unsupported_parameters()
+    refuse_unsupported(context.parameters)
     if request.form and not steps.decision_form_valid():
         raise InvalidRequestError("The form expired; start again from the service.")
     visit = _visit(context)
@@ -128,8 +143,8 @@ def _demands(context: AuthorizationContext) -> journey.Demands:
         needs_emailed_code=_needs_emailed_code(context),
         needs_phishing_resistant=_needs_passkey(context),
         login_prompt="login" in prompts and not request.form,
-        max_age=_max_age(),
-        id_token_hint=request.values.get("id_token_hint"),
+        max_age=max_age(context.parameters),
+        id_token_hint=context.parameters.get("id_token_hint"),
         passive="none" in prompts,
         select_account="select_account" in prompts,
         consent_again="consent" in prompts,
@@ -201,26 +216,10 @@ def _visit(context: AuthorizationContext) -> steps.Visit | None:
 # -- sign-in ------------------------------------------------------------------------------------
 
 
-def _max_age() -> timedelta | None:
-    """``max_age`` in seconds; an empty parameter is absent (RFC 6749 3.1).
-
-    ASCII digits only (``str.isdigit`` also takes ``²`` and other scripts' digits), and at most
-    :data:`MAX_AGE_DIGITS` of them: a longer number would overflow a ``timedelta``.
-    """
-    value = request.values.get("max_age") or None
-    if value is None:
-        return None
-    if not (value.isascii() and value.isdigit()):
-        raise InvalidRequestError("'max_age' must be a whole number of seconds.")
-    if len(value) > MAX_AGE_DIGITS:
-        raise InvalidRequestError(f"'max_age' may have at most {MAX_AGE_DIGITS} digits.")
-    return timedelta(seconds=int(value))
-
-
 def _minimum_acr(context: AuthorizationContext) -> str | None:
     """The class the client's registration requires, or the one ``acr_values`` names alone
     (several values leave the choice to the provider)."""
-    asked = request.values.get("acr_values", "").split()
+    asked = context.parameters.get("acr_values", "").split()
     named = asked[0] if len(asked) == 1 and asked[0] in ACR_VALUES_SUPPORTED else None
     registered = context.client.minimum_acr
     if registered and named:
@@ -259,22 +258,26 @@ def _hint_names_current_person(context: AuthorizationContext, hint: str) -> bool
 
 def _resume_address(context: AuthorizationContext) -> str:
     """This authorization request again, without what asked for the fresh sign-in."""
+    asked = context.parameters if context.pushed else request.args
     params = [
         (key, value)
-        for key, value in request.args.items(multi=True)
-        if key not in _FRESH_LOGIN_PARAMETERS
+        for key, value in asked.items(multi=True)
+        if key not in (*_FRESH_LOGIN_PARAMETERS, "prompt")
     ]
     prompts = " ".join(p for p in sorted(context.prompts) if p != "login")
-    params = [(k, v) for k, v in params if k != "prompt"]
     if prompts:
         params.append(("prompt", prompts))
-    return f"{AUTHORIZE_PATH}?{urlencode(params)}"
+    if context.pushed is None:
+        return f"{AUTHORIZE_PATH}?{urlencode(params)}"
+    # A pushed request goes on under its request_uri, its stored parameters changed likewise.
+    par.replace_parameters(db.session, context.pushed, dict(params))
+    return f"{AUTHORIZE_PATH}?{pushed_address()}"
 
 
 def _send_to_sign_in(context: AuthorizationContext) -> Response:
     """To the password page, then back here without asking for the fresh sign-in again."""
     login_args: dict[str, Any] = {"next": _resume_address(context)}
-    hint = request.args.get("login_hint")
+    hint = context.parameters.get("login_hint")
     if hint:
         login_args["login_hint"] = hint[:32]
     if g.get("requested_locale"):
@@ -304,8 +307,12 @@ def _code(
         ministry_key=context.client.ministry,
         scope=scope,
     )
-    response = provider_server().create_authorization_response(grant_user=user, grant=context.grant)
+    response = provider_server().create_authorization_response(
+        context.grant.request, grant_user=user, grant=context.grant
+    )
     steps.record_sign_in(visit, ready.enterprise_id, scope=scope)
+    if context.pushed is not None:
+        par.finish(db.session, context.pushed)
     db.session.commit()
     return _with_issuer(response)
 
@@ -323,24 +330,31 @@ def _deny(context: AuthorizationContext, *, reason: str) -> Response | tuple[str
         description=_DENIAL_DESCRIPTIONS.get(reason, "The person declined."),
         redirect_uri=context.grant.redirect_uri,
     )
-    error.state = request.values.get("state")
-    return _refuse(error)
+    error.state = context.parameters.get("state")
+    return _refuse(error, context.pushed)
 
 
 # -- errors -----------------------------------------------------------------------------------
 
 
-def _refuse(error: OAuth2Error) -> Response | tuple[str, int]:
-    """Back to the relying party when its redirect URI is known good, else a page."""
+def _refuse(
+    error: OAuth2Error, pushed: par.ClaimedRequest | None = None
+) -> Response | tuple[str, int]:
+    """Back to the relying party when its redirect URI is known good, else a page. A pushed
+    request answered so is dead."""
     if not error.redirect_uri:
         return (
             render_template(
                 "oidc/error.html",
                 error=error.error,
                 description=error.get_error_description() or "",
+                explanation=getattr(error, "explanation", None),
             ),
             400,
         )
+    if pushed is not None:
+        par.finish(db.session, pushed)
+        db.session.commit()
     status, _body, headers = error()
     response = Response(status=status, headers=headers)
     return _with_issuer(response)
@@ -376,22 +390,9 @@ def _with_issuer(response: Response | tuple[str, int]) -> Response | tuple[str, 
     return response
 
 
-def _refuse_unsupported_parameters() -> None:
-    values = request.values
-    if "request" in values:
-        raise OAuth2Error("Request objects are not supported.", error="request_not_supported")
-    if "request_uri" in values:
-        raise OAuth2Error("Request URIs are not supported.", error="request_uri_not_supported")
-    if "registration" in values:
-        raise OAuth2Error("Registration is not supported.", error="registration_not_supported")
-    mode = values.get("response_mode")
-    if mode not in (None, "query"):
-        raise InvalidRequestError("Only response_mode=query is supported.")
-
-
-def _apply_ui_locales() -> None:
+def _apply_ui_locales(parameters: MultiDict[str, str]) -> None:
     """``ui_locales`` (OIDC Core 3.1.2.1): the first language this provider speaks wins."""
-    for tag in request.values.get("ui_locales", "").split():
+    for tag in parameters.get("ui_locales", "").split():
         language = tag.split("-")[0].lower()
         if language in SUPPORTED_LOCALES:
             g.requested_locale = language

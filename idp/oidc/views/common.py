@@ -14,6 +14,7 @@ USERINFO_PATH = "/oidc/userinfo"
 REVOCATION_PATH = "/oidc/revoke"
 INTROSPECTION_PATH = "/oidc/introspect"
 END_SESSION_PATH = "/oidc/logout"
+PAR_PATH = "/oidc/par"
 
 
 def endpoint_url(issuer: str, path: str) -> str:

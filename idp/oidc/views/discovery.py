@@ -26,6 +26,7 @@ from idp.oidc.views.common import (
     END_SESSION_PATH,
     INTROSPECTION_PATH,
     JWKS_PATH,
+    PAR_PATH,
     REVOCATION_PATH,
     TOKEN_PATH,
     USERINFO_PATH,
@@ -70,6 +71,9 @@ def provider_metadata(rt: Runtime) -> dict[str, Any]:
         "revocation_endpoint": endpoint_url(issuer, REVOCATION_PATH),
         "introspection_endpoint": endpoint_url(issuer, INTROSPECTION_PATH),
         "end_session_endpoint": endpoint_url(issuer, END_SESSION_PATH),
+        "pushed_authorization_request_endpoint": endpoint_url(issuer, PAR_PATH),
+        # Per client (require_pushed_authorization_requests in its registration), not for all.
+        "require_pushed_authorization_requests": False,
         "scopes_supported": scopes_supported(rt.catalogue),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -87,6 +91,7 @@ def provider_metadata(rt: Runtime) -> dict[str, Any]:
         "claims_supported": claims_supported(),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
+        # A request_uri from the pushed authorization request endpoint only: none is fetched.
         "request_uri_parameter_supported": False,
         "acr_values_supported": list(ACR_VALUES_SUPPORTED),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],

@@ -39,35 +39,35 @@ BACK_CHANNEL_LIMIT = "300/minute"
 @bp.post(TOKEN_PATH)
 @machine_endpoint(BACK_CHANNEL_LIMIT)
 def token() -> Response:
-    refused = _refused_parameters()
+    refused = refused_parameters()
     if refused is not None:
         return refused
     response = provider_server().create_token_response()
     # Also on errors: a replayed code or refresh token revokes its grant, and that must stay.
     db.session.commit()
-    return _no_store(response)
+    return no_store(response)
 
 
 @bp.post(REVOCATION_PATH)
 @machine_endpoint(BACK_CHANNEL_LIMIT)
 def revoke() -> Response:
-    refused = _refused_parameters()
+    refused = refused_parameters()
     if refused is not None:
         return refused
     response = provider_server().create_endpoint_response("revocation")
     db.session.commit()
-    return _no_store(response)
+    return no_store(response)
 
 
 @bp.post(INTROSPECTION_PATH)
 @machine_endpoint(BACK_CHANNEL_LIMIT)
 def introspect() -> Response:
-    refused = _refused_parameters()
+    refused = refused_parameters()
     if refused is not None:
         return refused
     response = provider_server().create_endpoint_response("introspection")
     db.session.commit()
-    return _no_store(response)
+    return no_store(response)
 
 
 @bp.route(USERINFO_PATH, methods=["GET", "POST"])
@@ -96,17 +96,17 @@ def userinfo() -> Response:
         return _bearer_error(403, "insufficient_scope", "The token has no 'openid' scope.")
     body = oidc_claims(check.identity, scopes)
     db.session.commit()
-    return _no_store(jsonify(body))
+    return no_store(jsonify(body))
 
 
-def _refused_parameters() -> Response | None:
+def refused_parameters() -> Response | None:
     """A body out of bounds (idp/oidc/parameters.py): ``invalid_request`` before authlib reads
     it, so that no value comes back quoted in a description (``grant_type=… is not
     supported``) and none reaches the database."""
     try:
         check_parameters(request.form)
     except OAuth2Error as error:
-        return _no_store(provider_server().handle_error_response(None, error))
+        return no_store(provider_server().handle_error_response(None, error))
     return None
 
 
@@ -144,10 +144,10 @@ def _bearer_error(status: int, error: str | None, description: str) -> Response:
     response = jsonify({"error": error or "invalid_request", "error_description": description})
     response.status_code = status
     response.headers["WWW-Authenticate"] = challenge
-    return _no_store(response)
+    return no_store(response)
 
 
-def _no_store(response: Response) -> Response:
+def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response

@@ -5,6 +5,8 @@
 //   RP_ISSUER         the provider's issuer (http on loopback: allowed explicitly below)
 //   RP_CLIENT_ID      RP_CLIENT_SECRET (client_secret_basic)
 //   RP_REDIRECT_URI   RP_SCOPE
+//   RP_PAR            "1": push the authorization request first (RFC 9126); the browser is
+//                     given only client_id and request_uri
 //
 // and talks to it over stdio, one JSON object per line:
 //
@@ -58,14 +60,18 @@ async function main() {
   const codeVerifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
   const nonce = client.randomNonce()
-  const authorizationUrl = client.buildAuthorizationUrl(config, {
+  const parameters = {
     redirect_uri: setting('RP_REDIRECT_URI'),
     scope: setting('RP_SCOPE'),
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
     state,
     nonce,
-  })
+  }
+  const authorizationUrl =
+    process.env.RP_PAR === '1'
+      ? await client.buildAuthorizationUrlWithPAR(config, parameters)
+      : client.buildAuthorizationUrl(config, parameters)
   emit({ authorization_url: authorizationUrl.href })
 
   const callbackUrl = new URL(await firstLine())
